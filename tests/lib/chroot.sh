@@ -1,0 +1,108 @@
+# Debian systems for the tests: debootstrap once, provision with apt, cache
+# as a tarball, unpack a fresh copy per test run.  Sourced.
+# shellcheck shell=sh
+
+# Packages a build host needs besides the kernel itself.
+KMF_ROOT_PKGS="build-essential dkms kmod xz-utils bc libelf-dev ca-certificates"
+
+# chroot_mounts DIR / chroot_umounts DIR: the pseudo file systems that apt,
+# dkms and depmod expect.
+chroot_mounts() {
+	mountpoint -q "$1/proc" || mount -t proc proc "$1/proc"
+	mountpoint -q "$1/sys" || mount -t sysfs sysfs "$1/sys"
+	mountpoint -q "$1/dev" || mount --bind /dev "$1/dev"
+	mountpoint -q "$1/dev/pts" || mount --bind /dev/pts "$1/dev/pts"
+}
+
+chroot_umounts() {
+	for _m in dev/pts dev sys proc var/cache/apt/archives; do
+		if mountpoint -q "$1/$_m"; then
+			umount "$1/$_m" || umount -l "$1/$_m"
+		fi
+	done
+}
+
+# in_root DIR cmd...: run a command inside the system, non-interactively.
+in_root() {
+	_r=$1
+	shift
+	chroot "$_r" /usr/bin/env -i \
+		PATH=/usr/sbin:/usr/bin:/sbin:/bin HOME=/root LC_ALL=C.UTF-8 \
+		DEBIAN_FRONTEND=noninteractive "$@"
+}
+
+_write_sources() {
+	_r=$1 _suite=$2
+	_m=$(mirror_uri)
+	_s=$(security_uri)
+	[ -n "$_m" ] || die "no Debian mirror in this machine's apt configuration (set MIRROR=)"
+	{
+		echo "deb $_m $_suite main"
+		[ -z "$_s" ] || echo "deb $_s $_suite-security main"
+		if [ -n "${KMF_EXTRA_SUITES:-}" ]; then
+			for _x in $KMF_EXTRA_SUITES; do echo "deb $_m $_x main"; done
+		fi
+	} >"$_r/etc/apt/sources.list"
+}
+
+# Each command is checked explicitly: this runs under step(), where
+# "set -e" is not in force.
+_provision_root() {
+	_r=$1 _suite=$2 _base=$3
+	_debs="$KMF_CACHE/debs/$_suite"
+	mkdir -p "$_debs" || return
+	debootstrap --variant=minbase --cache-dir="$_debs" "$_suite" "$_r" \
+		"$(mirror_uri)" || return
+	_write_sources "$_r" "$_suite" || return
+	printf '#!/bin/sh\nexit 101\n' >"$_r/usr/sbin/policy-rc.d" || return
+	chmod 755 "$_r/usr/sbin/policy-rc.d" || return
+	# keep downloaded packages outside the system, across runs
+	mount --bind "$_debs" "$_r/var/cache/apt/archives" || return
+	chroot_mounts "$_r" || return
+	in_root "$_r" apt-get update -q || return
+	# shellcheck disable=SC2086 # a list of package names
+	in_root "$_r" apt-get install -y -q --no-install-recommends \
+		linux-image-amd64 linux-headers-amd64 $KMF_ROOT_PKGS || return
+	_kver=$(find "$_r/lib/modules" -mindepth 1 -maxdepth 1 -printf '%f\n' |
+		sort -V | tail -n 1)
+	_ver=$(in_root "$_r" dpkg-query -W -f='${Version}' "linux-image-$_kver") || return
+	in_root "$_r" apt-get install -y -q --no-install-recommends \
+		"linux-source-$_base=$_ver" || return
+	chroot_umounts "$_r"
+}
+
+# root_tarball SUITE BASE: path of the cached, provisioned system; built on
+# first use.
+root_tarball() {
+	_suite=$1 _base=$2
+	_tar="$KMF_CACHE/roots/$_suite.tar.zst"
+	if [ -s "$_tar" ] && [ -f "$_tar.ok" ]; then
+		echo "$_tar"
+		return 0
+	fi
+	mkdir -p "$KMF_CACHE/roots"
+	_tmp="$KMF_CACHE/roots/$_suite.tmp"
+	chroot_umounts "$_tmp" 2>/dev/null || true
+	rm -rf "$_tmp" "$_tar" "$_tar.ok"
+	mkdir -p "$_tmp"
+	if ! step "debootstrap and provision Debian $_suite (cold cache: several minutes)" \
+		_provision_root "$_tmp" "$_suite" "$_base"; then
+		chroot_umounts "$_tmp"
+		return 1
+	fi
+	step "pack $_tar" tar -C "$_tmp" --zstd -cf "$_tar" . || return 1
+	rm -rf "$_tmp"
+	touch "$_tar.ok"
+	echo "$_tar"
+}
+
+# fresh_root SUITE BASE DIR: a fresh copy of the system in DIR.
+fresh_root() {
+	_tar=$(root_tarball "$1" "$2") || return 1
+	if [ -d "$3" ]; then
+		chroot_umounts "$3"
+		rm -rf "$3"
+	fi
+	mkdir -p "$3"
+	step "unpack Debian $1 system into $3" tar -C "$3" --zstd -xf "$_tar"
+}

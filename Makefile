@@ -1,0 +1,30 @@
+# kvm-mmu-fastpgd: top-level targets.  See README.md.
+SHELL := /bin/sh
+
+.PHONY: all vmm check check-quick demo deps clean distclean
+
+all: vmm
+
+vmm:
+	$(MAKE) -C tests/vmm vmm
+
+# Host tools the tests need (Debian 12); .ci/run calls this.
+deps:
+	sh tests/deps.sh
+
+check: vmm
+	sh tests/check.sh
+
+check-quick: vmm
+	sh tests/check.sh quick
+
+demo: vmm
+	sh tests/demo.sh
+
+clean:
+	$(MAKE) -C tests/vmm clean
+	rm -rf build
+
+# also drops the cached Debian systems and extracted sources
+distclean: clean
+	rm -rf /var/cache/kvm-mmu-fastpgd

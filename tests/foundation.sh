@@ -1,0 +1,113 @@
+#!/bin/sh
+# Foundation test for one kernel base: inside a real Debian system of that
+# base, DKMS adds, builds and installs this tree for the system's newest
+# kernel; the result is checked (vermagic, symbols, modprobe resolution);
+# then the kernel is booted on both vendors and the mini-VMM's guest runs on
+# the stock modules and on ours in the same boot.
+#
+#   tests/foundation.sh BASE [VENDOR...]     BASE: 5.10 | 6.1; VENDOR: amd intel
+set -eu
+KMF_TOP=$(cd "$(dirname "$0")/.." && pwd)
+. "$KMF_TOP/tests/lib/common.sh"
+. "$KMF_TOP/tests/lib/chroot.sh"
+. "$KMF_TOP/tests/lib/boot.sh"
+. "$KMF_TOP/tests/lib/result.sh"
+
+base=${1:?usage: foundation.sh BASE [amd] [intel]}
+shift
+vendors=${*:-amd intel}
+suite=$(suite_of_base "$base")
+root="$KMF_BUILD/roots/$suite"
+ver=$(sed -n 's/^PACKAGE_VERSION="\(.*\)"/\1/p' "$KMF_TOP/dkms.conf")
+KMF_VMM=${KMF_VMM:-$KMF_TOP/tests/vmm/vmm}
+t="foundation/$base"
+mkdir -p "$KMF_BUILD/results" "$KMF_BUILD/logs"
+
+fresh_root "$suite" "$base" "$root"
+trap 'chroot_umounts "$root"' EXIT
+chroot_mounts "$root"
+kver=$(find "$root/lib/modules" -mindepth 1 -maxdepth 1 -printf '%f\n' | sort -V | tail -n 1)
+echo "Debian $suite, kernel $kver ($(in_root "$root" dpkg-query -W -f='${Version}' "linux-image-$kver"))"
+
+# The DKMS tree, as the -dkms package installs it.
+dkms_tree() {
+	_d="$1/usr/src/kvm-mmu-fastpgd-$ver"
+	rm -rf "$_d"
+	mkdir -p "$_d"
+	cp -a "$KMF_TOP/dkms.conf" "$KMF_TOP/src" "$KMF_TOP/patches" "$_d/"
+}
+dkms_tree "$root"
+dk="-m kvm-mmu-fastpgd -v $ver"
+# shellcheck disable=SC2086
+step "dkms add ($suite)" in_root "$root" dkms add $dk
+t0=$(date +%s)
+# shellcheck disable=SC2086
+if step "dkms build for $kver" in_root "$root" dkms build $dk -k "$kver"; then
+	echo "$base $kver $(($(date +%s) - t0))" >>"$KMF_BUILD/results/build-times.txt"
+	pass "$t/dkms-build"
+else
+	fail "$t/dkms-build" "dkms build failed for $kver"
+	exit 0
+fi
+# shellcheck disable=SC2086
+expect "$t/dkms-install" "dkms install failed" \
+	step "dkms install for $kver" in_root "$root" dkms install $dk -k "$kver"
+
+mods="/lib/modules/$kver/updates/dkms"
+# vermagic of each module we built is the target kernel's
+for m in kvm kvm-intel kvm-amd; do
+	f=$(find_ko "$root$mods" "$m" | sed "s|^$root||") || f=
+	vm=$( [ -n "$f" ] && in_root "$root" modinfo -F vermagic "$f" | awk '{print $1}')
+	expect "$t/vermagic/$m" "vermagic '${vm:-none}' is not $kver" [ "$vm" = "$kver" ]
+done
+
+# every symbol our modules need resolves: depmod -e against the kernel's
+# System.map, in a scratch copy so the system's module index is untouched
+unres=$(in_root "$root" sh -c "
+	d=\$(mktemp -d) && mkdir -p \$d/lib/modules/$kver &&
+	cp -a /lib/modules/$kver/. \$d/lib/modules/$kver/ &&
+	depmod -e -b \$d -F /boot/System.map-$kver $kver 2>&1; rc=\$?; rm -rf \$d; exit \$rc") ||
+	unres="depmod failed: $unres"
+nk=$(printf '%s\n' "$unres" | grep -c -e 'unknown symbol' -e 'depmod failed' || true)
+expect "$t/symbols" "unresolved symbols: $(printf '%s' "$unres" | head -n 3)" [ "$nk" -eq 0 ]
+
+# modprobe resolves kvm, kvm_intel and kvm_amd to the DKMS copies
+for m in kvm_intel kvm_amd; do
+	dep=$(in_root "$root" modprobe -S "$kver" --show-depends "$m" 2>&1 || true)
+	n=$(printf '%s\n' "$dep" | grep -c "^insmod $mods/kvm" || true)
+	expect "$t/modprobe/$m" "modprobe --show-depends $m: $(printf '%s' "$dep" | tr '\n' ';')" [ "$n" -eq 2 ]
+done
+
+step "test initramfs for $kver" mk_initramfs "$root" "$kver" "$KMF_BUILD/initrd-$kver.gz" ||
+	{ fail "$t/initramfs" "could not build the test initramfs"; exit 0; }
+
+for vendor in $vendors; do
+	log="$KMF_BUILD/logs/foundation-$kver-$vendor.log"
+	case $vendor in
+	amd) what="boot $kver under QEMU TCG (AMD SVM+NPT)" ;;
+	intel) what="boot $kver under Bochs (Intel VMX+EPT, ~2 min)" ;;
+	esac
+	if ! step "$what" "boot_$vendor" "$root/boot/vmlinuz-$kver" \
+		"$KMF_BUILD/initrd-$kver.gz" "$log" foundation; then
+		fail "$t/$vendor/boot" "no result from the test kernel (log: $log)"
+		continue
+	fi
+	for set in stock fastpgd; do
+		case $set in
+		stock) id=stock ;;
+		fastpgd) id=fastpgd-$ver ;;
+		esac
+		line=$(grep "^KMF-RESULT set=$set " "$log" | head -n 1)
+		echo "  $vendor $set: ${line#KMF-RESULT }"
+		expect "$t/$vendor/$set/load" "modules did not load: $line" \
+			[ "$(result_field "$log" "$set" load)" = ok ]
+		expect "$t/$vendor/$set/identity" "expected $id: $line" \
+			[ "$(result_field "$log" "$set" identity)" = "$id" ]
+		expect "$t/$vendor/$set/tdp" "TDP (npt/ept) not on: $line" \
+			[ "$(result_field "$log" "$set" tdp)" = 1 ]
+		expect "$t/$vendor/$set/guest64" "64-bit guest: $line" \
+			[ "$(result_field "$log" "$set" guest64)" = ok ]
+		expect "$t/$vendor/$set/guestpae" "PAE guest: $line" \
+			[ "$(result_field "$log" "$set" guestpae)" = ok ]
+	done
+done

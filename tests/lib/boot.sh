@@ -1,0 +1,154 @@
+# Boot a Debian kernel with a test initramfs under QEMU (AMD SVM+NPT, TCG)
+# or Bochs (Intel VMX+EPT), and collect its serial console.  Sourced.
+# shellcheck shell=sh
+
+# copy_ko SRC DEST: a module file, decompressed if the kernel ships it
+# compressed (the initramfs' busybox insmod takes plain .ko files).
+copy_ko() {
+	case $1 in
+	*.ko.xz) xz -dc "$1" >"$2" ;;
+	*.ko.zst) zstd -qdc "$1" >"$2" ;;
+	*.ko.gz) gzip -dc "$1" >"$2" ;;
+	*) cp "$1" "$2" ;;
+	esac
+}
+
+# find_ko DIR NAME: the module file NAME(.ko[.xz|.zst|.gz]) in DIR
+find_ko() {
+	for _f in "$1/$2.ko" "$1/$2.ko.xz" "$1/$2.ko.zst" "$1/$2.ko.gz"; do
+		[ -f "$_f" ] && { echo "$_f"; return 0; }
+	done
+	return 1
+}
+
+# mk_initramfs ROOT KVER OUT: the test initramfs for the kernel KVER of the
+# Debian system ROOT, with the stock modules and those DKMS installed.
+mk_initramfs() {
+	_root=$1 _kver=$2 _out=$3
+	_st=$(mktemp -d "${TMPDIR:-/tmp}/kmf-initramfs.XXXXXX")
+	mkdir -p "$_st/bin" "$_st/proc" "$_st/sys" "$_st/dev" "$_st/tmp" \
+		"$_st/modules/stock" "$_st/modules/fastpgd" "$_st/modules/deps" \
+		"$_st/tests"
+	cp /bin/busybox "$_st/bin/busybox" || return
+	cp "$KMF_TOP/tests/guest/init" "$_st/init" || return
+	cp "$KMF_TOP"/tests/guest/*.sh "$_st/tests/" || return
+	cp "$KMF_VMM" "$_st/vmm" || return
+	_mods="$_root/lib/modules/$_kver"
+	for _m in kvm kvm-intel kvm-amd; do
+		_f=$(find_ko "$_mods/kernel/arch/x86/kvm" "$_m") ||
+			{ note "no stock $_m module for $_kver"; return 1; }
+		copy_ko "$_f" "$_st/modules/stock/$_m.ko" || return
+		_f=$(find_ko "$_mods/updates/dkms" "$_m") ||
+			{ note "no DKMS-built $_m module for $_kver in updates/dkms"; return 1; }
+		copy_ko "$_f" "$_st/modules/fastpgd/$_m.ko" || return
+	done
+	# everything kvm_intel and kvm_amd depend on, except KVM itself
+	{
+		in_root "$_root" modprobe -S "$_kver" --show-depends kvm_intel &&
+			in_root "$_root" modprobe -S "$_kver" --show-depends kvm_amd
+	} | awk '$1 == "insmod" && $2 !~ /\/kvm(-intel|-amd)?\.ko/ && !seen[$2]++ { print $2 }' \
+			>"$_st/deps.list" || return
+	: >"$_st/modules/deps.order"
+	while read -r _f; do
+		_n=$(basename "$_f" | sed 's/\.ko.*//')
+		copy_ko "$_root$_f" "$_st/modules/deps/$_n.ko" || return
+		echo "$_n.ko" >>"$_st/modules/deps.order"
+	done <"$_st/deps.list"
+	rm -f "$_st/deps.list"
+	(cd "$_st" && find . | cpio -o -H newc --quiet | gzip -1) >"$_out" || return
+	rm -rf "$_st"
+}
+
+# wait_console LOG PID TIMEOUT: wait until the test in the guest reports it
+# is done, the emulator exits, or the time limit is reached.
+wait_console() {
+	_log=$1 _pid=$2 _limit=$3
+	_t=0
+	while [ "$_t" -lt "$_limit" ]; do
+		grep -q '^KMF: done' "$_log" 2>/dev/null && return 0
+		kill -0 "$_pid" 2>/dev/null || break
+		sleep 2
+		_t=$((_t + 2))
+	done
+	grep -q '^KMF: done' "$_log" 2>/dev/null && return 0
+	if kill -0 "$_pid" 2>/dev/null; then
+		note "time limit of ${_limit}s reached; console log follows"
+	else
+		note "emulator exited before the test finished; console log follows"
+	fi
+	tail -n 80 "$_log" | sed 's/^/    | /' >&2
+	return 1
+}
+
+stop_emulator() {
+	kill "$1" 2>/dev/null || true
+	sleep 1
+	kill -9 "$1" 2>/dev/null || true
+	wait "$1" 2>/dev/null || true
+}
+
+# boot_amd VMLINUZ INITRD LOG TEST [TIMEOUT] [EXTRA CMDLINE]
+boot_amd() {
+	rm -f "$3"
+	qemu-system-x86_64 -accel tcg -cpu max -smp 1 -m 1024 \
+		-display none -serial "file:$3" -monitor none -no-reboot \
+		-kernel "$1" -initrd "$2" \
+		-append "console=ttyS0 panic=-1 quiet loglevel=4 kmf.test=$4 ${6:-}" &
+	_pid=$!
+	if wait_console "$3" "$_pid" "${5:-300}"; then
+		stop_emulator "$_pid"
+		return 0
+	fi
+	stop_emulator "$_pid"
+	return 1
+}
+
+# boot_intel VMLINUZ INITRD LOG TEST [TIMEOUT] [EXTRA CMDLINE]
+boot_intel() {
+	_d=$(mktemp -d "${TMPDIR:-/tmp}/kmf-bochs.XXXXXX")
+	mkdir -p "$_d/iso/boot/grub"
+	cp "$1" "$_d/iso/boot/vmlinuz" && cp "$2" "$_d/iso/boot/initrd" || return
+	cat >"$_d/iso/boot/grub/grub.cfg" <<EOF
+serial --unit=0 --speed=115200
+terminal_input serial
+terminal_output serial
+set timeout=0
+menuentry kmf {
+	linux /boot/vmlinuz console=ttyS0 panic=-1 quiet loglevel=4 kmf.test=$4 ${6:-}
+	initrd /boot/initrd
+}
+EOF
+	grub-mkrescue -o "$_d/boot.iso" "$_d/iso" >"$_d/grub-mkrescue.log" 2>&1 ||
+		{ cat "$_d/grub-mkrescue.log" >&2; return 1; }
+	cat >"$_d/bochsrc" <<EOF
+megs: 768
+cpu: model=corei7_skylake_x, count=1, ips=100000000
+romimage: file=/usr/share/bochs/BIOS-bochs-latest
+vgaromimage: file=/usr/share/vgabios/vgabios.bin
+ata0-master: type=cdrom, path=$_d/boot.iso, status=inserted
+boot: cdrom
+com1: enabled=1, mode=file, dev=$3
+display_library: term
+log: $_d/bochs.log
+panic: action=fatal
+error: action=report
+clock: sync=none, time0=local
+speaker: enabled=0
+sound: waveoutdrv=dummy, waveindrv=dummy, midioutdrv=dummy
+EOF
+	echo c >"$_d/rc"
+	rm -f "$3"
+	script -qfc "bochs -q -f $_d/bochsrc -rc $_d/rc" /dev/null \
+		>"$_d/term.log" 2>&1 </dev/null &
+	_pid=$!
+	if wait_console "$3" "$_pid" "${5:-600}"; then
+		stop_emulator "$_pid"
+		pkill -f "bochs -q -f $_d/bochsrc" 2>/dev/null || true
+		rm -rf "$_d"
+		return 0
+	fi
+	stop_emulator "$_pid"
+	pkill -f "bochs -q -f $_d/bochsrc" 2>/dev/null || true
+	tail -n 20 "$_d/bochs.log" | sed 's/^/    bochs| /' >&2
+	return 1
+}

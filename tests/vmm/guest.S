@@ -1,0 +1,219 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/*
+ * Guest code of the mini-VMM.  It is copied to GUEST_CODE (see vmm.h) and
+ * runs there with paging on, either in 64-bit long mode (guest64) or in
+ * 32-bit PAE mode (guest32).  It reads its command from the mailbox,
+ * carries it out, writes the results back to the mailbox, signals the host
+ * with an OUT to PORT_DONE and halts.
+ *
+ * Only relative branches are used inside the code, so it runs wherever it
+ * is copied; data lives at fixed guest-physical addresses (identity mapped).
+ */
+#include "vmm.h"
+
+#define CR0_WP	(1 << 16)
+#define CR0_CD	(1 << 30)
+
+	.section .rodata
+	.globl	guest_begin, guest_end, guest64, guest32
+	.p2align 4
+guest_begin:
+
+/* ------------------------------------------------------------------ */
+	.code64
+guest64:
+	mov	$MAILBOX, %ebx
+	mov	MB_CMD(%rbx), %eax
+	mov	MB_ITERS(%rbx), %rcx
+	/* optional CR0.CD=1 for the whole command (see --cd) */
+	testl	$1, MB_FLAGS(%rbx)
+	jz	1f
+	mov	%cr0, %rax
+	or	$CR0_CD, %eax
+	mov	%rax, %cr0
+	mov	MB_CMD(%rbx), %eax
+1:	cmp	$CMD_CHECKSUM, %eax
+	je	64f
+	cmp	$CMD_TOGGLE, %eax
+	je	65f
+	cmp	$CMD_TOGGLE_TOUCH, %eax
+	je	65f
+	cmp	$CMD_CPUID, %eax
+	je	67f
+	movl	$STATUS_BAD_CMD, MB_STATUS(%rbx)
+	jmp	99f
+
+	/* FNV-1a over MB_ITERS bytes at DATA_BASE; then writes
+	 * (i * 2654435761) to the first dword of each of MB_PAGES pages */
+64:	mov	$DATA_BASE, %rsi
+	mov	$0x811c9dc5, %eax
+	mov	$0x01000193, %r8d
+2:	test	%rcx, %rcx
+	jz	3f
+	movzbl	(%rsi), %edx
+	xor	%edx, %eax
+	imul	%r8d, %eax
+	inc	%rsi
+	dec	%rcx
+	jmp	2b
+3:	mov	%rax, MB_RESULT(%rbx)
+	mov	MB_PAGES(%rbx), %rcx
+	mov	$DATA_BASE, %rsi
+	xor	%edx, %edx
+4:	test	%rcx, %rcx
+	jz	5f
+	imul	$2654435761, %edx, %eax
+	mov	%eax, (%rsi)
+	add	$4096, %rsi
+	inc	%edx
+	dec	%rcx
+	jmp	4b
+5:	movl	$STATUS_OK, MB_STATUS(%rbx)
+	jmp	99f
+
+	/* CR0.WP clear+set per iteration; with TOGGLE_TOUCH, one write to
+	 * each of MB_PAGES distinct pages after each toggle */
+65:	rdtsc
+	shl	$32, %rdx
+	or	%rax, %rdx
+	mov	%rdx, %r9
+	mov	%cr0, %r10
+	mov	%r10, %r11
+	and	$~CR0_WP, %r11
+6:	mov	%r11, %cr0
+	mov	%r10, %cr0
+	cmpl	$CMD_TOGGLE_TOUCH, MB_CMD(%rbx)
+	jne	8f
+	mov	MB_PAGES(%rbx), %rdx
+	mov	$DATA_BASE, %rsi
+7:	test	%rdx, %rdx
+	jz	8f
+	incb	(%rsi)
+	add	$4096, %rsi
+	dec	%rdx
+	jmp	7b
+8:	dec	%rcx
+	jnz	6b
+	jmp	68f
+
+	/* CPUID leaf 0, MB_ITERS times */
+67:	rdtsc
+	shl	$32, %rdx
+	or	%rax, %rdx
+	mov	%rdx, %r9
+	mov	%rcx, %r10
+9:	xor	%eax, %eax
+	xor	%ecx, %ecx
+	cpuid
+	dec	%r10
+	jnz	9b
+
+68:	rdtsc
+	shl	$32, %rdx
+	or	%rax, %rdx
+	sub	%r9, %rdx
+	mov	$MAILBOX, %ebx
+	mov	%rdx, MB_CYCLES(%rbx)
+	movl	$STATUS_OK, MB_STATUS(%rbx)
+
+99:	mov	$PORT_DONE, %dx
+	out	%al, %dx
+	hlt
+	jmp	99b
+
+/* ------------------------------------------------------------------ */
+	.code32
+guest32:
+	mov	$MAILBOX, %ebx
+	testl	$1, MB_FLAGS(%ebx)
+	jz	1f
+	mov	%cr0, %eax
+	or	$CR0_CD, %eax
+	mov	%eax, %cr0
+1:	mov	MB_CMD(%ebx), %eax
+	mov	MB_ITERS(%ebx), %ecx
+	cmp	$CMD_CHECKSUM, %eax
+	je	64f
+	cmp	$CMD_TOGGLE, %eax
+	je	65f
+	cmp	$CMD_TOGGLE_TOUCH, %eax
+	je	65f
+	cmp	$CMD_CPUID, %eax
+	je	67f
+	movl	$STATUS_BAD_CMD, MB_STATUS(%ebx)
+	jmp	99f
+
+64:	mov	$DATA_BASE, %esi
+	mov	$0x811c9dc5, %eax
+	mov	$0x01000193, %edi
+2:	test	%ecx, %ecx
+	jz	3f
+	movzbl	(%esi), %edx
+	xor	%edx, %eax
+	imul	%edi, %eax
+	inc	%esi
+	dec	%ecx
+	jmp	2b
+3:	mov	%eax, MB_RESULT(%ebx)
+	movl	$0, MB_RESULT+4(%ebx)
+	mov	MB_PAGES(%ebx), %ecx
+	mov	$DATA_BASE, %esi
+	xor	%edx, %edx
+4:	test	%ecx, %ecx
+	jz	5f
+	imul	$2654435761, %edx, %eax
+	mov	%eax, (%esi)
+	add	$4096, %esi
+	inc	%edx
+	dec	%ecx
+	jmp	4b
+5:	movl	$STATUS_OK, MB_STATUS(%ebx)
+	jmp	99f
+
+65:	rdtsc
+	mov	%eax, MB_T0(%ebx)
+	mov	%edx, MB_T0+4(%ebx)
+	mov	%cr0, %ebp
+	mov	%ebp, %edi
+	and	$~CR0_WP, %edi
+6:	mov	%edi, %cr0
+	mov	%ebp, %cr0
+	cmpl	$CMD_TOGGLE_TOUCH, MB_CMD(%ebx)
+	jne	8f
+	mov	MB_PAGES(%ebx), %edx
+	mov	$DATA_BASE, %esi
+7:	test	%edx, %edx
+	jz	8f
+	incb	(%esi)
+	add	$4096, %esi
+	dec	%edx
+	jmp	7b
+8:	dec	%ecx
+	jnz	6b
+	jmp	68f
+
+67:	rdtsc
+	mov	%eax, MB_T0(%ebx)
+	mov	%edx, MB_T0+4(%ebx)
+	mov	%ecx, %ebp
+9:	xor	%eax, %eax
+	xor	%ecx, %ecx
+	cpuid
+	dec	%ebp
+	jnz	9b
+
+68:	rdtsc
+	mov	$MAILBOX, %ebx
+	sub	MB_T0(%ebx), %eax
+	sbb	MB_T0+4(%ebx), %edx
+	mov	%eax, MB_CYCLES(%ebx)
+	mov	%edx, MB_CYCLES+4(%ebx)
+	movl	$STATUS_OK, MB_STATUS(%ebx)
+
+99:	mov	$PORT_DONE, %dx
+	out	%al, %dx
+	hlt
+	jmp	99b
+
+guest_end:
+	.section .note.GNU-stack, "", @progbits

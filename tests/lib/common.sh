@@ -16,24 +16,25 @@ note() {
 
 # step "what" cmd args...: one line when a long step starts, one when it
 # ends with its duration; the step's own output goes to a log file that
-# is printed when it fails.
+# is printed when it fails.  (Shell functions share one variable space:
+# helpers keep their variables apart by prefix.)
 step() {
-	_what=$1
+	_step_what=$1
 	shift
-	_log=$(mktemp "${TMPDIR:-/tmp}/kmf-step.XXXXXX")
-	_t0=$(date +%s)
-	printf '==> %s ...\n' "$_what" >&2
-	if "$@" >"$_log" 2>&1; then
-		printf '==> %s: done in %ss\n' "$_what" "$(($(date +%s) - _t0))" >&2
-		rm -f "$_log"
+	_step_log=$(mktemp "${TMPDIR:-/tmp}/kmf-step.XXXXXX")
+	_step_t0=$(date +%s)
+	printf '==> %s ...\n' "$_step_what" >&2
+	if "$@" >"$_step_log" 2>&1; then
+		printf '==> %s: done in %ss\n' "$_step_what" "$(($(date +%s) - _step_t0))" >&2
+		rm -f "$_step_log"
 		return 0
 	fi
-	_rc=$?
+	_step_rc=$?
 	printf '==> %s: FAILED after %ss (exit %s); last lines of its log:\n' \
-		"$_what" "$(($(date +%s) - _t0))" "$_rc" >&2
-	tail -n 60 "$_log" | sed 's/^/    | /' >&2
-	printf '    (full log: %s)\n' "$_log" >&2
-	return "$_rc"
+		"$_step_what" "$(($(date +%s) - _step_t0))" "$_step_rc" >&2
+	tail -n 60 "$_step_log" | sed 's/^/    | /' >&2
+	printf '    (full log: %s)\n' "$_step_log" >&2
+	return "$_step_rc"
 }
 
 # Print the archive URIs configured for this machine's apt: the first URI

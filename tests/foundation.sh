@@ -69,6 +69,12 @@ unres=$(in_root "$root" sh -c "
 	depmod -e -b \$d -E /lib/modules/$kver/build/Module.symvers $kver 2>&1
 	rc=\$?; rm -rf \$d; exit \$rc") || unres="depmod failed: $unres"
 echo "$unres" >"$KMF_BUILD/logs/depmod-$kver.log"
+# control: against an empty symbol list the same check must flag our kvm.ko
+ctl=$(in_root "$root" sh -c "
+	d=\$(mktemp -d) && mkdir -p \$d/lib/modules/$kver &&
+	cp -a /lib/modules/$kver/updates \$d/lib/modules/$kver/ &&
+	depmod -e -b \$d -E /dev/null $kver 2>&1; rm -rf \$d" | grep -c '/updates/dkms/kvm.ko.* needs unknown symbol' || true)
+expect "$t/symbols-control" "depmod -e did not flag kvm.ko against an empty symbol list" [ "$ctl" -gt 0 ]
 nk=$(printf '%s\n' "$unres" | grep -e 'depmod failed' -e '/updates/dkms/.*unknown symbol' | grep -c . || true)
 expect "$t/symbols" "unresolved symbols: $(printf '%s' "$unres" | grep /updates/ | head -n 3)" [ "$nk" -eq 0 ]
 

@@ -27,5 +27,9 @@ expect() {
 
 # result_field LOG SET KEY: value of KEY= in the KMF-RESULT line of SET.
 result_field() {
-	sed -n "s/^KMF-RESULT set=$2 .*[[:space:]]$3=\\([^[:space:]]*\\).*/\\1/p" "$1" | head -n 1
+	awk -v set="$2" -v key="$3" '
+		$1 == "KMF-RESULT" && $2 == "set=" set {
+			for (i = 3; i <= NF; i++)
+				if (index($i, key "=") == 1) { print substr($i, length(key) + 2); exit }
+		}' "$1"
 }

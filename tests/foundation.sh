@@ -12,46 +12,28 @@ KMF_TOP=$(cd "$(dirname "$0")/.." && pwd)
 . "$KMF_TOP/tests/lib/chroot.sh"
 . "$KMF_TOP/tests/lib/boot.sh"
 . "$KMF_TOP/tests/lib/result.sh"
+. "$KMF_TOP/tests/lib/dkmsroot.sh"
 
 base=${1:?usage: foundation.sh BASE [amd] [intel]}
 shift
 vendors=${*:-amd intel}
-suite=$(suite_of_base "$base")
-root="$KMF_BUILD/roots/$suite"
-ver=$(sed -n 's/^PACKAGE_VERSION="\(.*\)"/\1/p' "$KMF_TOP/dkms.conf")
+ver=$KMF_VERSION
 KMF_VMM=${KMF_VMM:-$KMF_TOP/tests/vmm/vmm}
 t="foundation/$base"
 mkdir -p "$KMF_BUILD/results" "$KMF_BUILD/logs"
 
-fresh_root "$suite" "$base" "$root"
-trap 'chroot_umounts "$root"' EXIT
-chroot_mounts "$root"
-kver=$(find "$root/lib/modules" -mindepth 1 -maxdepth 1 -printf '%f\n' | sort -V | tail -n 1)
-echo "Debian $suite, kernel $kver ($(in_root "$root" dpkg-query -W -f='${Version}' "linux-image-$kver"))"
-
-# The DKMS tree, as the -dkms package installs it.
-dkms_tree() {
-	_d="$1/usr/src/kvm-mmu-fastpgd-$ver"
-	rm -rf "$_d"
-	mkdir -p "$_d"
-	cp -a "$KMF_TOP/dkms.conf" "$KMF_TOP/src" "$KMF_TOP/patches" "$_d/"
-}
-dkms_tree "$root"
-dk="-m kvm-mmu-fastpgd -v $ver"
-# shellcheck disable=SC2086
-step "dkms add ($suite)" in_root "$root" dkms add $dk
-t0=$(date +%s)
-# shellcheck disable=SC2086
-if step "dkms build for $kver" in_root "$root" dkms build $dk -k "$kver"; then
-	echo "$base $kver $(($(date +%s) - t0))" >>"$KMF_BUILD/results/build-times.txt"
-	pass "$t/dkms-build"
-else
-	fail "$t/dkms-build" "dkms build failed for $kver"
+root=
+trap '[ -z "$root" ] || chroot_umounts "$root"' EXIT
+dkms_root "$base"
+case $dkms_failed in
+add | build)
+	fail "$t/dkms-$dkms_failed" "dkms $dkms_failed failed for $kver"
 	exit 0
-fi
-# shellcheck disable=SC2086
-expect "$t/dkms-install" "dkms install failed" \
-	step "dkms install for $kver" in_root "$root" dkms install $dk -k "$kver"
+	;;
+esac
+pass "$t/dkms-build"
+echo "$base $kver $dkms_build_secs" >>"$KMF_BUILD/results/build-times.txt"
+expect "$t/dkms-install" "dkms install failed" [ -z "$dkms_failed" ]
 
 mods="/lib/modules/$kver/updates/dkms"
 # vermagic of each module we built is the target kernel's

@@ -28,6 +28,7 @@ expect() {
 # result_field LOG SET KEY: value of KEY= in the KMF-RESULT line of SET.
 result_field() {
 	awk -v set="$2" -v key="$3" '
+		{ sub(/\r$/, "") }
 		$1 == "KMF-RESULT" && $2 == "set=" set {
 			for (i = 3; i <= NF; i++)
 				if (index($i, key "=") == 1) { print substr($i, length(key) + 2); exit }

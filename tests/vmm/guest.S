@@ -12,7 +12,6 @@
 #include "vmm.h"
 
 #define CR0_WP	(1 << 16)
-#define CR0_CD	(1 << 30)
 
 	.section .rodata
 	.globl	guest_begin, guest_end, guest64, guest32
@@ -25,23 +24,33 @@ guest64:
 	mov	$MAILBOX, %ebx
 	mov	MB_CMD(%rbx), %eax
 	mov	MB_ITERS(%rbx), %rcx
-	/* optional CR0.CD=1 for the whole command (see --cd) */
-	testl	$1, MB_FLAGS(%rbx)
-	jz	1f
-	mov	%cr0, %rax
-	or	$CR0_CD, %eax
-	mov	%rax, %cr0
-	mov	MB_CMD(%rbx), %eax
-1:	cmp	$CMD_CHECKSUM, %eax
+	cmp	$CMD_CHECKSUM, %eax
 	je	64f
 	cmp	$CMD_TOGGLE, %eax
-	je	65f
+	je	60f
 	cmp	$CMD_TOGGLE_TOUCH, %eax
-	je	65f
+	je	60f
 	cmp	$CMD_CPUID, %eax
-	je	67f
+	je	60f
 	movl	$STATUS_BAD_CMD, MB_STATUS(%rbx)
 	jmp	99f
+
+	/* warm-up for the timed commands: touch MB_PAGES pages once, then
+	 * tell the host (PORT_SYNC) that the measured part starts */
+60:	mov	MB_PAGES(%rbx), %rdx
+	mov	$DATA_BASE, %rsi
+61:	test	%rdx, %rdx
+	jz	62f
+	incb	(%rsi)
+	add	$4096, %rsi
+	dec	%rdx
+	jmp	61b
+62:	mov	$PORT_SYNC, %dx
+	out	%al, %dx
+	mov	MB_ITERS(%rbx), %rcx
+	cmpl	$CMD_CPUID, MB_CMD(%rbx)
+	je	67f
+	jmp	65f
 
 	/* FNV-1a over MB_ITERS bytes at DATA_BASE; then writes
 	 * (i * 2654435761) to the first dword of each of MB_PAGES pages */
@@ -125,23 +134,33 @@ guest64:
 	.code32
 guest32:
 	mov	$MAILBOX, %ebx
-	testl	$1, MB_FLAGS(%ebx)
-	jz	1f
-	mov	%cr0, %eax
-	or	$CR0_CD, %eax
-	mov	%eax, %cr0
-1:	mov	MB_CMD(%ebx), %eax
+	mov	MB_CMD(%ebx), %eax
 	mov	MB_ITERS(%ebx), %ecx
 	cmp	$CMD_CHECKSUM, %eax
 	je	64f
 	cmp	$CMD_TOGGLE, %eax
-	je	65f
+	je	60f
 	cmp	$CMD_TOGGLE_TOUCH, %eax
-	je	65f
+	je	60f
 	cmp	$CMD_CPUID, %eax
-	je	67f
+	je	60f
 	movl	$STATUS_BAD_CMD, MB_STATUS(%ebx)
 	jmp	99f
+
+60:	mov	MB_PAGES(%ebx), %edx
+	mov	$DATA_BASE, %esi
+61:	test	%edx, %edx
+	jz	62f
+	incb	(%esi)
+	add	$4096, %esi
+	dec	%edx
+	jmp	61b
+62:	mov	$PORT_SYNC, %dx
+	out	%al, %dx
+	mov	MB_ITERS(%ebx), %ecx
+	cmpl	$CMD_CPUID, MB_CMD(%ebx)
+	je	67f
+	jmp	65f
 
 64:	mov	$DATA_BASE, %esi
 	mov	$0x811c9dc5, %eax

@@ -10,7 +10,7 @@
  *                                data and writes a pattern; both verified
  *   vmm [options] run WORKLOAD   toggle | toggle+touch | cpuid: one timed
  *                                loop, printed as key=value pairs
- * options: --mode 64|pae  --cd  --iters N  --pages M
+ * options: --mode 64|pae  --cd (guest CR0.CD=1)  --iters N  --pages M
  *
  * Exit status: 0 success, 1 wrong result or unexpected guest exit,
  * 2 usage or /dev/kvm error.
@@ -28,6 +28,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "counters.h"
 #include "vmm.h"
 
 extern const unsigned char guest_begin[], guest_end[], guest64[], guest32[];
@@ -36,6 +37,10 @@ struct vm {
 	int kvm, fd, vcpu;
 	struct kvm_run *run;
 	unsigned char *mem;
+	/* counters at PORT_SYNC and at PORT_DONE */
+	long long c0[NR_COUNTERS], c1[NR_COUNTERS];
+	struct timespec t0, t1;
+	int synced;
 };
 
 enum mode { MODE_64, MODE_PAE };
@@ -151,7 +156,7 @@ static void set_seg(struct kvm_segment *s, unsigned int sel, int code,
 	s->g = 1;
 }
 
-static void vcpu_setup(struct vm *vm, enum mode mode)
+static void vcpu_setup(struct vm *vm, enum mode mode, int cd)
 {
 	struct kvm_sregs sregs;
 	struct kvm_regs regs = { 0 };
@@ -166,6 +171,13 @@ static void vcpu_setup(struct vm *vm, enum mode mode)
 	sregs.es = sregs.fs = sregs.gs = sregs.ss = sregs.ds;
 	/* PE, MP, ET, NE, WP, AM, PG */
 	sregs.cr0 = 0x80050033;
+	/*
+	 * --cd: the guest runs with CR0.CD=1.  KVM clears CD in the CR0 it
+	 * really loads (KVM_X86_QUIRK_CD_NW_CLEARED), so on SVM the guest's
+	 * CR0 differs from the VMCB's and CR0 writes stay intercepted.
+	 */
+	if (cd)
+		sregs.cr0 |= 1UL << 30;
 	sregs.cr4 = 0x20;		/* PAE */
 	if (is64) {
 		sregs.cr3 = PML4;
@@ -220,12 +232,15 @@ static void dump_and_die(struct vm *vm, const char *why)
 	    sregs.cr3, sregs.cr4, sregs.efer);
 }
 
-/* Run until the guest reports on PORT_DONE; returns host nanoseconds. */
+/*
+ * Run until the guest reports on PORT_DONE.  Returns the host nanoseconds
+ * from PORT_SYNC (or the start) to PORT_DONE; the counters are read at
+ * both points.
+ */
 static uint64_t run_guest(struct vm *vm)
 {
-	struct timespec t0, t1;
-
-	clock_gettime(CLOCK_MONOTONIC, &t0);
+	clock_gettime(CLOCK_MONOTONIC, &vm->t0);
+	counters_read(vm->c0);
 	for (;;) {
 		if (ioctl(vm->vcpu, KVM_RUN, 0) < 0) {
 			if (errno == EINTR)
@@ -234,8 +249,15 @@ static uint64_t run_guest(struct vm *vm)
 		}
 		switch (vm->run->exit_reason) {
 		case KVM_EXIT_IO:
-			if (vm->run->io.port == PORT_DONE &&
-			    vm->run->io.direction == KVM_EXIT_IO_OUT)
+			if (vm->run->io.direction != KVM_EXIT_IO_OUT)
+				dump_and_die(vm, "unexpected port input");
+			if (vm->run->io.port == PORT_SYNC) {
+				vm->synced = 1;
+				counters_read(vm->c0);
+				clock_gettime(CLOCK_MONOTONIC, &vm->t0);
+				break;
+			}
+			if (vm->run->io.port == PORT_DONE)
 				goto done;
 			dump_and_die(vm, "unexpected port I/O");
 			break;
@@ -257,10 +279,12 @@ static uint64_t run_guest(struct vm *vm)
 		}
 	}
 done:
-	clock_gettime(CLOCK_MONOTONIC, &t1);
+	clock_gettime(CLOCK_MONOTONIC, &vm->t1);
+	counters_read(vm->c1);
 	if (mb32(vm, MB_STATUS) != STATUS_OK)
 		die(1, "guest reported status %u", mb32(vm, MB_STATUS));
-	return (t1.tv_sec - t0.tv_sec) * 1000000000ULL + t1.tv_nsec - t0.tv_nsec;
+	return (vm->t1.tv_sec - vm->t0.tv_sec) * 1000000000ULL +
+	       vm->t1.tv_nsec - vm->t0.tv_nsec;
 }
 
 static uint32_t fnv1a(const unsigned char *p, size_t n)
@@ -359,8 +383,7 @@ int main(int argc, char **argv)
 		die(2, "--pages: at most %d", DATA_PAGES);
 
 	vm_create(&vm);
-	vcpu_setup(&vm, mode);
-	mb_set32(&vm, MB_FLAGS, cd);
+	vcpu_setup(&vm, mode, cd);
 
 	if (!strcmp(argv[i], "check") && i + 1 == argc)
 		return cmd_check(&vm, iters ? iters : 65536, pages);
@@ -382,10 +405,19 @@ int main(int argc, char **argv)
 	mb_set64(&vm, MB_PAGES, pages);
 	ns = run_guest(&vm);
 	cycles = mb64(&vm, MB_CYCLES);
+	if (!vm.synced)
+		die(1, "the guest never reached the measured part");
 	printf("workload=%s mode=%s cd=%d iterations=%lu pages=%lu cycles=%" PRIu64
-	       " ns=%" PRIu64 " cycles_per_iter=%.1f ns_per_iter=%.1f\n",
+	       " ns=%" PRIu64 " cycles_per_iter=%.1f ns_per_iter=%.1f",
 	       wl, mode == MODE_64 ? "64" : "pae", cd, iters,
 	       cmd == CMD_TOGGLE_TOUCH ? pages : 0, cycles, ns,
 	       (double)cycles / iters, (double)ns / iters);
+	for (i = 0; i < NR_COUNTERS; i++) {
+		if (vm.c0[i] < 0 || vm.c1[i] < 0)
+			printf(" %s=null", counter_name(i));
+		else
+			printf(" %s=%lld", counter_name(i), vm.c1[i] - vm.c0[i]);
+	}
+	putchar('\n');
 	return 0;
 }

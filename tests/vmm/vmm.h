@@ -17,10 +17,11 @@
 #define DATA_PAGES	1792		/* DATA_BASE .. 8 MiB */
 
 #define PORT_DONE	0x3f0
+#define PORT_SYNC	0x3f1	/* warm-up done, measurement starts */
 
 /* mailbox: offsets of its fields */
 #define MB_CMD		0	/* u32: CMD_* */
-#define MB_FLAGS	4	/* u32: bit 0: run with CR0.CD=1 */
+#define MB_FLAGS	4	/* u32: reserved */
 #define MB_ITERS	8	/* u64 */
 #define MB_PAGES	16	/* u64 */
 #define MB_RESULT	24	/* u64 */

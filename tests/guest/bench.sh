@@ -1,0 +1,74 @@
+#!/bin/sh
+# The CR0.WP benchmark, in the booted kernel: the matrix {stock, fastpgd} x
+# {tdp_mmu=0, 1 where the base has it} x {TDP on, off} x {64-bit, PAE} x
+# {plain, CR0.CD=1 (AMD: forces the CR0 write intercept)} x {toggle,
+# toggle+touch, cpuid}, modules swapped inside this one boot.  One
+# KMF-BENCH line per run.  Sizes come from the kernel command line:
+# kmf.iters= (toggle, cpuid), kmf.titers= (toggle+touch), kmf.pages=.
+set -u
+# shellcheck source=lib.sh
+. /tests/lib.sh
+# shellcheck source=counters.sh
+. /tests/counters.sh
+iters=2000 titers=200 pages=512 modes="64 pae"
+read -r cmdline </proc/cmdline
+for a in $cmdline; do
+	case $a in
+	kmf.iters=*) iters=${a#*=} ;;
+	kmf.titers=*) titers=${a#*=} ;;
+	kmf.pages=*) pages=${a#*=} ;;
+	kmf.modes=*) modes=$(echo "${a#*=}" | tr , ' ') ;;
+	esac
+done
+vendor=$(kvm_vendor)
+case $vendor in
+intel) tdp_param=ept variants=0 ;;
+amd) tdp_param=npt variants="0 1" ;;
+*) echo "KMF: no VMX or SVM on this CPU"; exit 1 ;;
+esac
+
+# does this base have kvm.tdp_mmu?
+if insmod /modules/stock/kvm.ko tdp_mmu=0 2>/dev/null; then
+	rmmod kvm
+	tdp_mmus="0 1"
+else
+	tdp_mmus=none
+fi
+echo "KMF: bench vendor=$vendor tdp_mmu=$tdp_mmus iters=$iters titers=$titers pages=$pages"
+
+for set in stock fastpgd; do
+	for tdp in 1 0; do
+		for tm in $tdp_mmus; do
+			# the TDP MMU exists only with TDP on
+			[ "$tdp" = 0 ] && [ "$tm" = 1 ] && continue
+			kp=
+			[ "$tm" = none ] || kp="tdp_mmu=$tm"
+			# shellcheck disable=SC2086
+			if ! load_kvm "$set" $kp -- "$tdp_param=$tdp"; then
+				echo "KMF-BENCH-ERROR set=$set tdp=$tdp tdp_mmu=$tm: cannot load modules"
+				continue
+			fi
+			counters_arm
+			[ "$tm" = none ] && tm=null
+			for cd in $variants; do
+				for mode in $modes; do
+					for wl in toggle toggle+touch cpuid; do
+						n=$iters
+						[ "$wl" = toggle+touch ] && n=$titers
+						opt=
+						[ "$cd" = 1 ] && opt=--cd
+						# shellcheck disable=SC2086
+						if out=$(/vmm --mode "$mode" $opt --iters "$n" --pages "$pages" run "$wl" 2>&1); then
+							echo "KMF-BENCH set=$set tdp_mmu=$tm tdp=$(kvm_tdp) $out"
+						else
+							echo "KMF-BENCH-ERROR set=$set tdp_mmu=$tm tdp=$tdp mode=$mode cd=$cd workload=$wl: $out"
+						fi
+					done
+				done
+			done
+			counters_disarm
+			unload_kvm || echo "KMF-BENCH-ERROR set=$set: cannot unload"
+		done
+	done
+done
+dmesg | grep -E 'WARNING|BUG|Oops|leak' | sed 's/^/KMF-DMESG /'

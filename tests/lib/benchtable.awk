@@ -1,0 +1,48 @@
+# The benchmark's JSON (one run per line, as bench2json.awk writes it) ->
+# a table: per configuration and module set, the cost of a toggle against
+# a CPUID exit in the same run, and the counters per toggle.
+# With -v check=live: prints "ok" if the counters saw the toggles (every
+# toggle run counted at least two CR0-write exits per iteration), else why.
+function val(line, key,    m) {
+	if (match(line, "\"" key "\": [^,}]*")) {
+		m = substr(line, RSTART + length(key) + 4, RLENGTH - length(key) - 4)
+		gsub(/"/, "", m)
+		return m
+	}
+	return ""
+}
+function per(x, n) { return (x == "null" || x == "") ? "-" : sprintf("%.2f", x / n) }
+/"workload"/ {
+	k = val($0, "modules") " " val($0, "tdp_mmu") " " val($0, "tdp") " " \
+	    val($0, "cr0_intercept_forced") " " val($0, "mode")
+	w = val($0, "workload")
+	if (!(k in seen)) { seen[k] = 1; order[nk++] = k }
+	cyc[k, w] = val($0, "cycles_per_iter")
+	it = val($0, "iterations")
+	if (w == "toggle") {
+		unl[k] = per(val($0, "mmu_unload_calls"), it)
+		roots[k] = per(val($0, "roots_freed"), it)
+		ex[k] = per(val($0, "cr0_write_exits"), it)
+		pg[k] = per(val($0, "mmu_pages_created"), it)
+		e = val($0, "cr0_write_exits")
+		if (e == "null" || e + 0 < 2 * it) bad = bad " [" k ": " e " CR0-write exits for " it " toggles]"
+	}
+	if (w == "toggle+touch") flt[k] = per(val($0, "tdp_faults"), it)
+}
+END {
+	if (check == "live") {
+		print (nk && bad == "") ? "ok" : "counters did not see the toggles:" bad
+		exit
+	}
+	printf "%-8s %-7s %-3s %-3s %-4s %12s %10s %7s %8s %8s %8s %9s\n", "modules", "tdp_mmu", "tdp", "cd", "mode", \
+		"toggle_cyc", "cpuid_cyc", "ratio", "exits/t", "unload/t", "roots/t", "faults/tt"
+	for (i = 0; i < nk; i++) {
+		k = order[i]
+		split(k, a, " ")
+		r = (cyc[k, "cpuid"] > 0) ? sprintf("%.2f", cyc[k, "toggle"] / cyc[k, "cpuid"]) : "-"
+		printf "%-8s %-7s %-3s %-3s %-4s %12.0f %10.0f %7s %8s %8s %8s %9s\n", a[1], a[2], a[3], \
+			(a[4] == "true" ? "yes" : "no"), a[5], cyc[k, "toggle"], cyc[k, "cpuid"], r, ex[k], unl[k], roots[k], flt[k]
+	}
+	print "toggle_cyc/cpuid_cyc: guest TSC cycles per iteration (a toggle is two CR0 writes);"
+	print "ratio = toggle/cpuid; */t: per toggle; faults/tt: TDP/MMU faults per toggle+touch iteration."
+}

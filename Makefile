@@ -1,7 +1,9 @@
 # kvm-mmu-fastpgd: top-level targets.  See README.md.
 SHELL := /bin/sh
 
-.PHONY: all vmm check check-quick demo deps clean distclean
+BASE ?= 5.10
+
+.PHONY: all vmm check check-quick demo bench deps clean distclean
 
 all: vmm
 
@@ -20,6 +22,11 @@ check-quick: vmm
 
 demo: vmm
 	sh tests/demo.sh
+
+# The CR0.WP benchmark at full size, both vendors: make bench [BASE=6.1]
+bench: vmm
+	sh tests/deps.sh
+	KMF_RESULTS=build/results/bench-checks.txt sh tests/suite.sh --tests bench $(BASE)
 
 clean:
 	$(MAKE) -C tests/vmm clean

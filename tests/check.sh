@@ -23,7 +23,7 @@ run static sh "$KMF_TOP/tests/static.sh"
 if [ "${1:-}" != quick ]; then
 	run badinput sh "$KMF_TOP/tests/badinput.sh"
 	for base in 5.10 6.1; do
-		run "foundation/$base" sh "$KMF_TOP/tests/foundation.sh" "$base"
+		run "suite/$base" sh "$KMF_TOP/tests/suite.sh" --quick "$base"
 	done
 fi
 

@@ -34,7 +34,7 @@ if insmod /modules/stock/kvm.ko tdp_mmu=0 2>/dev/null; then
 else
 	tdp_mmus=none
 fi
-echo "KMF: bench vendor=$vendor tdp_mmu=$tdp_mmus iters=$iters titers=$titers pages=$pages"
+echo "KMF: bench vendor=$vendor tdp_mmu=$(echo "$tdp_mmus" | tr ' ' ,) modes=$(echo "$modes" | tr ' ' ,) variants=$(echo "$variants" | tr ' ' ,) iters=$iters titers=$titers pages=$pages"
 
 for set in stock fastpgd; do
 	for tdp in 1 0; do
@@ -71,4 +71,3 @@ for set in stock fastpgd; do
 		done
 	done
 done
-dmesg | grep -E 'WARNING|BUG|Oops|leak' | sed 's/^/KMF-DMESG /'

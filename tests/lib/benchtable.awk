@@ -3,6 +3,8 @@
 # a CPUID exit in the same run, and the counters per toggle.
 # With -v check=live: prints "ok" if the counters saw the toggles (every
 # toggle run counted at least two CR0-write exits per iteration), else why.
+# With -v check=expected, on a console log: the number of runs the matrix
+# announced by bench.sh's "KMF: bench" line should produce.
 function val(line, key,    m) {
 	if (match(line, "\"" key "\": [^,}]*")) {
 		m = substr(line, RSTART + length(key) + 4, RLENGTH - length(key) - 4)
@@ -12,6 +14,15 @@ function val(line, key,    m) {
 	return ""
 }
 function per(x, n) { return (x == "null" || x == "") ? "-" : sprintf("%.2f", x / n) }
+check == "expected" && /^KMF: bench / {
+	for (i = 3; i <= NF; i++) {
+		if ($i ~ /^tdp_mmu=/) cfg = ($i == "tdp_mmu=none") ? 2 : 3
+		if ($i ~ /^modes=/) modes = split(substr($i, 7), m, ",")
+		if ($i ~ /^variants=/) variants = split(substr($i, 10), m, ",")
+	}
+	print 2 * cfg * modes * variants * 3
+	exit
+}
 /"workload"/ {
 	k = val($0, "modules") " " val($0, "tdp_mmu") " " val($0, "tdp") " " \
 	    val($0, "cr0_intercept_forced") " " val($0, "mode")

@@ -21,10 +21,11 @@ find_ko() {
 	return 1
 }
 
-# mk_initramfs ROOT KVER OUT: the test initramfs for the kernel KVER of the
-# Debian system ROOT, with the stock modules and those DKMS installed.
+# mk_initramfs ROOT KVER OUT [EXTRA]: the test initramfs for the kernel KVER
+# of the Debian system ROOT, with the stock modules and those DKMS installed,
+# plus the contents of the directory EXTRA if given.
 mk_initramfs() {
-	_root=$1 _kver=$2 _out=$3
+	_root=$1 _kver=$2 _out=$3 _extra=${4:-}
 	_st=$(mktemp -d "${TMPDIR:-/tmp}/kmf-initramfs.XXXXXX")
 	mkdir -p "$_st/bin" "$_st/proc" "$_st/sys" "$_st/dev" "$_st/tmp" \
 		"$_st/modules/stock" "$_st/modules/fastpgd" "$_st/modules/deps" \
@@ -55,6 +56,9 @@ mk_initramfs() {
 		echo "$_n.ko" >>"$_st/modules/deps.order"
 	done <"$_st/deps.list"
 	rm -f "$_st/deps.list"
+	if [ -n "$_extra" ]; then
+		cp -a "$_extra/." "$_st/" || return
+	fi
 	(cd "$_st" && find . | cpio -o -H newc --quiet | gzip -1) >"$_out" || return
 	rm -rf "$_st"
 }
@@ -90,7 +94,7 @@ stop_emulator() {
 # boot_amd VMLINUZ INITRD LOG TEST [TIMEOUT] [EXTRA CMDLINE]
 boot_amd() {
 	rm -f "$3"
-	qemu-system-x86_64 -accel tcg -cpu max -smp 1 -m 1024 \
+	qemu-system-x86_64 -accel tcg -cpu max -smp 1 -m "${KMF_MEM:-1024}" \
 		-display none -serial "file:$3" -monitor none -no-reboot \
 		-kernel "$1" -initrd "$2" \
 		-append "console=ttyS0 panic=-1 quiet loglevel=4 kmf.test=$4 ${6:-}" &
@@ -121,7 +125,7 @@ EOF
 	grub-mkrescue -o "$_d/boot.iso" "$_d/iso" >"$_d/grub-mkrescue.log" 2>&1 ||
 		{ cat "$_d/grub-mkrescue.log" >&2; return 1; }
 	cat >"$_d/bochsrc" <<EOF
-megs: 768
+megs: ${KMF_MEM:-768}
 cpu: model=corei7_skylake_x, count=1, ips=100000000
 romimage: file=/usr/share/bochs/BIOS-bochs-latest
 vgaromimage: file=/usr/share/vgabios/vgabios.bin

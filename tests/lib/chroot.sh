@@ -3,7 +3,9 @@
 # shellcheck shell=sh
 
 # Packages a build host needs besides the kernel itself.
-KMF_ROOT_PKGS="build-essential dkms kmod xz-utils bc libelf-dev ca-certificates"
+# (rsync: the selftests' headers_install.)  The cached system's name carries
+# a hash of this list, so changing it makes a new one.
+KMF_ROOT_PKGS="build-essential dkms kmod xz-utils bc libelf-dev ca-certificates rsync"
 
 # chroot_mounts DIR / chroot_umounts DIR: the pseudo file systems that apt,
 # dkms and depmod expect.
@@ -75,13 +77,14 @@ _provision_root() {
 # first use.
 root_tarball() {
 	_suite=$1 _base=$2
-	_tar="$KMF_CACHE/roots/$_suite.tar.zst"
+	_key=$(echo "$KMF_ROOT_PKGS" | sha256sum | cut -c1-8)
+	_tar="$KMF_CACHE/roots/$_suite-$_key.tar.zst"
 	if [ -s "$_tar" ] && [ -f "$_tar.ok" ]; then
 		echo "$_tar"
 		return 0
 	fi
 	mkdir -p "$KMF_CACHE/roots"
-	_tmp="$KMF_CACHE/roots/$_suite.tmp"
+	_tmp="$KMF_CACHE/roots/$_suite-$_key.tmp"
 	chroot_umounts "$_tmp" 2>/dev/null || true
 	rm -rf "$_tmp" "$_tar" "$_tar.ok"
 	mkdir -p "$_tmp"
@@ -93,6 +96,10 @@ root_tarball() {
 	step "pack $_tar" tar -C "$_tmp" --zstd -cf "$_tar" . || return 1
 	rm -rf "$_tmp"
 	touch "$_tar.ok"
+	# systems made from an older package list are of no further use
+	for _old in "$KMF_CACHE/roots/$_suite".tar.zst "$KMF_CACHE/roots/$_suite"-*.tar.zst; do
+		[ "$_old" = "$_tar" ] || rm -f "$_old" "$_old.ok"
+	done
 	echo "$_tar"
 }
 

@@ -24,12 +24,12 @@ step() {
 	_step_log=$(mktemp "${TMPDIR:-/tmp}/kmf-step.XXXXXX")
 	_step_t0=$(date +%s)
 	printf '==> %s ...\n' "$_step_what" >&2
-	if "$@" >"$_step_log" 2>&1; then
+	"$@" >"$_step_log" 2>&1 && _step_rc=0 || _step_rc=$?
+	if [ "$_step_rc" -eq 0 ]; then
 		printf '==> %s: done in %ss\n' "$_step_what" "$(($(date +%s) - _step_t0))" >&2
 		rm -f "$_step_log"
 		return 0
 	fi
-	_step_rc=$?
 	printf '==> %s: FAILED after %ss (exit %s); last lines of its log:\n' \
 		"$_step_what" "$(($(date +%s) - _step_t0))" "$_step_rc" >&2
 	tail -n 60 "$_step_log" | sed 's/^/    | /' >&2

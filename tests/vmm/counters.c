@@ -77,21 +77,23 @@ static long long kprobe_hits(const char *event)
 	return r;
 }
 
-/* events written to an instance's ring buffer: entries kept + overwritten */
+/*
+ * Events written to an instance's ring buffer: entries kept + overwritten,
+ * summed over its per_cpu directories (numbered from 0 without gaps).
+ */
 static long long instance_events(const char *instance)
 {
 	char rel[256], line[256];
 	long long sum = 0, n;
-	int cpu, found = 0;
+	int cpu;
 	FILE *f;
 
-	for (cpu = 0; cpu < 256; cpu++) {
+	for (cpu = 0;; cpu++) {
 		snprintf(rel, sizeof(rel), "instances/%s/per_cpu/cpu%d/stats",
 			 instance, cpu);
 		f = open_tracefs(rel);
 		if (!f)
-			continue;
-		found = 1;
+			break;
 		while (fgets(line, sizeof(line), f)) {
 			if (sscanf(line, "entries: %lld", &n) == 1 ||
 			    sscanf(line, "overrun: %lld", &n) == 1)
@@ -99,7 +101,7 @@ static long long instance_events(const char *instance)
 		}
 		fclose(f);
 	}
-	return found ? sum : -1;
+	return cpu ? sum : -1;
 }
 
 void counters_read(long long *v)

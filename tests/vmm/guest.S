@@ -234,5 +234,205 @@ guest32:
 	hlt
 	jmp	99b
 
+/* ------------------------------------------------------------------ */
+/*
+ * Fuzzer step, 32-bit code: runs with a 32-bit code segment in any paging
+ * state (off, 2-level, PAE, or IA-32e compatibility mode).  Carries out the
+ * ops in the mailbox, then reads MB_VA and writes MB_TOKEN at MB_VA + 4
+ * (the write is the 2-byte "mov %eax,(%esi)", which the #PF handlers skip).
+ */
+	.code32
+	.globl	fuzz32
+fuzz32:
+	mov	$MAILBOX, %ebx
+	mov	MB_NOPS(%ebx), %ecx
+	lea	MB_OPS(%ebx), %edi
+1:	test	%ecx, %ecx
+	jz	8f
+	mov	(%edi), %eax
+	mov	8(%edi), %edx
+	cmp	$OP_CR0, %eax
+	jne	2f
+	mov	%edx, %cr0
+	jmp	7f
+2:	cmp	$OP_CR3, %eax
+	jne	3f
+	mov	%edx, %cr3
+	jmp	7f
+3:	cmp	$OP_CR4, %eax
+	jne	4f
+	mov	%edx, %cr4
+	jmp	7f
+4:	cmp	$OP_EFER, %eax
+	jne	5f
+	push	%ecx
+	mov	%edx, %eax
+	mov	12(%edi), %edx
+	mov	$0xc0000080, %ecx
+	wrmsr
+	pop	%ecx
+	jmp	7f
+5:	lidt	(%edx)
+7:	add	$16, %edi
+	dec	%ecx
+	jmp	1b
+8:	mov	MB_VA(%ebx), %esi
+	mov	(%esi), %eax
+	mov	%eax, MB_RESULT(%ebx)
+	mov	MB_TOKEN(%ebx), %eax
+	add	$4, %esi
+	mov	%eax, (%esi)		/* 2 bytes: 89 06 */
+	movl	$STATUS_OK, MB_STATUS(%ebx)
+	mov	$PORT_DONE, %dx
+	out	%al, %dx
+	hlt
+
+	.globl	pf32
+pf32:	/* #PF in legacy protected mode: the check's write to MB_VA + 4 is
+	 * counted, recorded and skipped; any other #PF is unexpected */
+	push	%eax
+	push	%ebx
+	mov	$MAILBOX, %ebx
+	mov	%cr2, %eax
+	mov	%eax, MB_CR2(%ebx)
+	mov	MB_VA(%ebx), %eax
+	add	$4, %eax
+	cmp	%eax, MB_CR2(%ebx)
+	jne	1f
+	incl	MB_FAULTS(%ebx)
+	mov	8(%esp), %eax
+	mov	%eax, MB_PFEC(%ebx)
+	pop	%ebx
+	pop	%eax
+	add	$4, %esp
+	addl	$2, (%esp)
+	iret
+1:	pop	%ebx
+	pop	%eax
+	push	$14
+	jmp	exc32_common
+
+/* One 16-byte stub per vector 0-31 (IDT gates point at exc32 + 16 * v):
+ * report the exception to the host on PORT_EXC and stop. */
+	.globl	exc32
+	.p2align 4
+exc32:
+	.irp v, 0,1,2,3,4,5,6,7,8,9,10,11,12,13,14,15,16,17,18,19,20,21,22,23,24,25,26,27,28,29,30,31
+	.p2align 4
+	.if (\v == 8) || ((\v >= 10) && (\v <= 14)) || (\v == 17)
+	.else
+	push	$0
+	.endif
+	push	$\v
+	jmp	exc32_common
+	.endr
+exc32_common:
+	mov	$MAILBOX, %ebx
+	pop	%eax
+	mov	%eax, MB_EXC_VEC(%ebx)
+	pop	%eax
+	mov	%eax, MB_EXC_ERR(%ebx)
+	pop	%eax
+	mov	%eax, MB_EXC_RIP(%ebx)
+	movl	$0, MB_EXC_RIP+4(%ebx)
+	mov	$PORT_EXC, %dx
+	out	%al, %dx
+	hlt
+
+/* Fuzzer step, 64-bit code: the same, with 64-bit register widths. */
+	.code64
+	.globl	fuzz64
+fuzz64:
+	mov	$MAILBOX, %ebx
+	mov	MB_NOPS(%rbx), %ecx
+	lea	MB_OPS(%rbx), %rdi
+1:	test	%ecx, %ecx
+	jz	8f
+	mov	(%rdi), %eax
+	mov	8(%rdi), %rdx
+	cmp	$OP_CR0, %eax
+	jne	2f
+	mov	%rdx, %cr0
+	jmp	7f
+2:	cmp	$OP_CR3, %eax
+	jne	3f
+	mov	%rdx, %cr3
+	jmp	7f
+3:	cmp	$OP_CR4, %eax
+	jne	4f
+	mov	%rdx, %cr4
+	jmp	7f
+4:	cmp	$OP_EFER, %eax
+	jne	5f
+	push	%rcx
+	mov	%edx, %eax
+	shr	$32, %rdx
+	mov	$0xc0000080, %ecx
+	wrmsr
+	pop	%rcx
+	jmp	7f
+5:	lidt	(%rdx)
+7:	add	$16, %rdi
+	dec	%ecx
+	jmp	1b
+8:	mov	MB_VA(%rbx), %rsi
+	mov	(%rsi), %eax
+	mov	%eax, MB_RESULT(%rbx)
+	mov	MB_TOKEN(%rbx), %eax
+	add	$4, %rsi
+	mov	%eax, (%rsi)		/* 2 bytes: 89 06 */
+	movl	$STATUS_OK, MB_STATUS(%rbx)
+	mov	$PORT_DONE, %dx
+	out	%al, %dx
+	hlt
+
+	.globl	pf64
+pf64:	/* #PF with IA-32e active (64-bit or compatibility mode) */
+	push	%rax
+	push	%rbx
+	mov	$MAILBOX, %ebx
+	mov	%cr2, %rax
+	mov	%rax, MB_CR2(%rbx)
+	mov	MB_VA(%rbx), %rax
+	add	$4, %rax
+	cmp	%rax, MB_CR2(%rbx)
+	jne	1f
+	incl	MB_FAULTS(%rbx)
+	mov	16(%rsp), %rax
+	mov	%eax, MB_PFEC(%rbx)
+	pop	%rbx
+	pop	%rax
+	add	$8, %rsp
+	addq	$2, (%rsp)
+	iretq
+1:	pop	%rbx
+	pop	%rax
+	push	$14
+	jmp	exc64_common
+
+	.globl	exc64
+	.p2align 4
+exc64:
+	.irp v, 0,1,2,3,4,5,6,7,8,9,10,11,12,13,14,15,16,17,18,19,20,21,22,23,24,25,26,27,28,29,30,31
+	.p2align 4
+	.if (\v == 8) || ((\v >= 10) && (\v <= 14)) || (\v == 17)
+	.else
+	pushq	$0
+	.endif
+	pushq	$\v
+	jmp	exc64_common
+	.endr
+exc64_common:
+	mov	$MAILBOX, %ebx
+	pop	%rax
+	mov	%eax, MB_EXC_VEC(%rbx)
+	pop	%rax
+	mov	%eax, MB_EXC_ERR(%rbx)
+	pop	%rax
+	mov	%rax, MB_EXC_RIP(%rbx)
+	mov	$PORT_EXC, %dx
+	out	%al, %dx
+	hlt
+
 guest_end:
 	.section .note.GNU-stack, "", @progbits

@@ -10,7 +10,10 @@
  *                                data and writes a pattern; both verified
  *   vmm [options] run WORKLOAD   toggle | toggle+touch | cpuid: one timed
  *                                loop, printed as key=value pairs
+ *   vmm [--seed S] [--iters N] fuzz   N random paging-state steps (fuzz.c)
  * options: --mode 64|pae  --cd (guest CR0.CD=1)  --iters N  --pages M
+ *          --timeout SECS (per guest run)
+ *          fuzz: --formats 2l,pae,4l  --no-unpaged-smep
  *
  * Exit status: 0 success, 1 wrong result or unexpected guest exit,
  * 2 usage or /dev/kvm error.
@@ -19,6 +22,7 @@
 #include <fcntl.h>
 #include <inttypes.h>
 #include <linux/kvm.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -29,23 +33,24 @@
 #include <unistd.h>
 
 #include "counters.h"
-#include "vmm.h"
-
-extern const unsigned char guest_begin[], guest_end[], guest64[], guest32[];
-
-struct vm {
-	int kvm, fd, vcpu;
-	struct kvm_run *run;
-	unsigned char *mem;
-	/* counters at PORT_SYNC and at PORT_DONE */
-	long long c0[NR_COUNTERS], c1[NR_COUNTERS];
-	struct timespec t0, t1;
-	int synced;
-};
+#include "vm.h"
 
 enum mode { MODE_64, MODE_PAE };
 
-static void die(int code, const char *fmt, ...)
+/* what a failure report adds: set by the fuzzer to its seed and step */
+char die_context[512];
+
+/* --timeout: a guest that runs longer than this is a failure, not a hang */
+static unsigned int run_timeout;
+static volatile sig_atomic_t timed_out;
+
+static void on_alarm(int sig)
+{
+	(void)sig;
+	timed_out = 1;
+}
+
+void die(int code, const char *fmt, ...)
 {
 	va_list ap;
 
@@ -54,10 +59,12 @@ static void die(int code, const char *fmt, ...)
 	vfprintf(stderr, fmt, ap);
 	va_end(ap);
 	fputc('\n', stderr);
+	if (die_context[0])
+		fprintf(stderr, "%s\n", die_context);
 	exit(code);
 }
 
-static int xioctl(int fd, unsigned long req, void *arg, const char *what)
+int xioctl(int fd, unsigned long req, void *arg, const char *what)
 {
 	int r = ioctl(fd, req, arg);
 
@@ -66,14 +73,14 @@ static int xioctl(int fd, unsigned long req, void *arg, const char *what)
 	return r;
 }
 
-static void *gpa(struct vm *vm, uint64_t addr)
+void *gpa(struct vm *vm, uint64_t addr)
 {
 	return vm->mem + addr;
 }
 
 static void set_cpuid(struct vm *vm)
 {
-	int n = 128;
+	unsigned int i, n = 128;
 	struct kvm_cpuid2 *c;
 
 	c = calloc(1, sizeof(*c) + n * sizeof(c->entries[0]));
@@ -81,11 +88,24 @@ static void set_cpuid(struct vm *vm)
 		die(2, "out of memory");
 	c->nent = n;
 	xioctl(vm->kvm, KVM_GET_SUPPORTED_CPUID, c, "KVM_GET_SUPPORTED_CPUID");
+	for (i = 0; i < c->nent; i++) {
+		struct kvm_cpuid_entry2 *e = &c->entries[i];
+
+		if (e->function == 7 && e->index == 0) {
+			vm->has_smep = !!(e->ebx & (1U << 7));
+			vm->has_smap = !!(e->ebx & (1U << 20));
+			vm->has_pku = !!(e->ecx & (1U << 3));
+		} else if (e->function == 0x80000001) {
+			vm->has_nx = !!(e->edx & (1U << 20));
+		} else if (e->function == 0x80000008) {
+			vm->maxphyaddr = e->eax & 0xff;
+		}
+	}
 	xioctl(vm->vcpu, KVM_SET_CPUID2, c, "KVM_SET_CPUID2");
 	free(c);
 }
 
-static void vm_create(struct vm *vm)
+void vm_create(struct vm *vm)
 {
 	struct kvm_userspace_memory_region region = { 0 };
 	int api, size;
@@ -140,7 +160,7 @@ static void build_page_tables(struct vm *vm)
 	}
 }
 
-static void set_seg(struct kvm_segment *s, unsigned int sel, int code,
+void set_seg(struct kvm_segment *s, unsigned int sel, int code,
 		    int l, int db)
 {
 	memset(s, 0, sizeof(*s));
@@ -194,7 +214,7 @@ static void vcpu_setup(struct vm *vm, enum mode mode, int cd)
 	xioctl(vm->vcpu, KVM_SET_REGS, &regs, "KVM_SET_REGS");
 }
 
-static uint32_t mb32(struct vm *vm, int off)
+uint32_t mb32(struct vm *vm, int off)
 {
 	uint32_t v;
 
@@ -202,7 +222,7 @@ static uint32_t mb32(struct vm *vm, int off)
 	return v;
 }
 
-static uint64_t mb64(struct vm *vm, int off)
+uint64_t mb64(struct vm *vm, int off)
 {
 	uint64_t v;
 
@@ -210,17 +230,17 @@ static uint64_t mb64(struct vm *vm, int off)
 	return v;
 }
 
-static void mb_set32(struct vm *vm, int off, uint32_t v)
+void mb_set32(struct vm *vm, int off, uint32_t v)
 {
 	memcpy(gpa(vm, MAILBOX + off), &v, sizeof(v));
 }
 
-static void mb_set64(struct vm *vm, int off, uint64_t v)
+void mb_set64(struct vm *vm, int off, uint64_t v)
 {
 	memcpy(gpa(vm, MAILBOX + off), &v, sizeof(v));
 }
 
-static void dump_and_die(struct vm *vm, const char *why)
+void dump_and_die(struct vm *vm, const char *why)
 {
 	struct kvm_regs regs;
 	struct kvm_sregs sregs;
@@ -237,12 +257,19 @@ static void dump_and_die(struct vm *vm, const char *why)
  * from PORT_SYNC (or the start) to PORT_DONE; the counters are read at
  * both points.
  */
-static uint64_t run_guest(struct vm *vm)
+uint64_t run_guest(struct vm *vm)
 {
 	clock_gettime(CLOCK_MONOTONIC, &vm->t0);
-	counters_read(vm->c0);
+	if (vm->counting)
+		counters_read(vm->c0);
+	if (run_timeout) {
+		timed_out = 0;
+		alarm(run_timeout);
+	}
 	for (;;) {
 		if (ioctl(vm->vcpu, KVM_RUN, 0) < 0) {
+			if (errno == EINTR && timed_out)
+				dump_and_die(vm, "guest did not finish in time");
 			if (errno == EINTR)
 				continue;
 			die(2, "KVM_RUN: %s", strerror(errno));
@@ -253,12 +280,23 @@ static uint64_t run_guest(struct vm *vm)
 				dump_and_die(vm, "unexpected port input");
 			if (vm->run->io.port == PORT_SYNC) {
 				vm->synced = 1;
-				counters_read(vm->c0);
+				if (vm->counting)
+					counters_read(vm->c0);
 				clock_gettime(CLOCK_MONOTONIC, &vm->t0);
 				break;
 			}
 			if (vm->run->io.port == PORT_DONE)
 				goto done;
+			if (vm->run->io.port == PORT_EXC) {
+				struct kvm_sregs sr;
+
+				ioctl(vm->vcpu, KVM_GET_SREGS, &sr);
+				die(1, "guest exception: vector %u, error code %#x, at %#" PRIx64
+				    ", cr2 %#" PRIx64 "; now cr0=%#llx cr3=%#llx cr4=%#llx efer=%#llx",
+				    mb32(vm, MB_EXC_VEC), mb32(vm, MB_EXC_ERR),
+				    mb64(vm, MB_EXC_RIP), mb64(vm, MB_CR2),
+				    sr.cr0, sr.cr3, sr.cr4, sr.efer);
+			}
 			dump_and_die(vm, "unexpected port I/O");
 			break;
 		case KVM_EXIT_HLT:
@@ -279,8 +317,10 @@ static uint64_t run_guest(struct vm *vm)
 		}
 	}
 done:
+	alarm(0);
 	clock_gettime(CLOCK_MONOTONIC, &vm->t1);
-	counters_read(vm->c1);
+	if (vm->counting)
+		counters_read(vm->c1);
 	if (mb32(vm, MB_STATUS) != STATUS_OK)
 		die(1, "guest reported status %u", mb32(vm, MB_STATUS));
 	return (vm->t1.tv_sec - vm->t0.tv_sec) * 1000000000ULL +
@@ -333,7 +373,7 @@ static int cmd_check(struct vm *vm, unsigned long bytes, unsigned long pages)
 
 static void usage(void)
 {
-	die(2, "usage: vmm [--mode 64|pae] [--cd] [--iters N] [--pages M] check|run toggle|toggle+touch|cpuid");
+	die(2, "usage: vmm [--mode 64|pae] [--cd] [--iters N] [--pages M] [--seed S] [--timeout SECS] check|run toggle|toggle+touch|cpuid|fuzz");
 }
 
 static unsigned long num(const char *s)
@@ -353,6 +393,8 @@ int main(int argc, char **argv)
 	enum mode mode = MODE_64;
 	unsigned long iters = 0, pages = 512;
 	int cd = 0, i = 1;
+	uint64_t seed = 0;
+	int have_seed = 0;
 	const char *wl;
 	uint32_t cmd;
 	uint64_t ns, cycles;
@@ -371,6 +413,21 @@ int main(int argc, char **argv)
 			cd = 1;
 		} else if (!strcmp(argv[i], "--iters") && i + 1 < argc) {
 			iters = num(argv[++i]);
+		} else if (!strcmp(argv[i], "--formats") && i + 1 < argc) {
+			const char *f = argv[++i];
+
+			fuzz_formats = (strstr(f, "2l") ? 1 : 0) |
+				       (strstr(f, "pae") ? 2 : 0) |
+				       (strstr(f, "4l") ? 4 : 0);
+			if (!fuzz_formats)
+				usage();
+		} else if (!strcmp(argv[i], "--no-unpaged-smep")) {
+			fuzz_no_unpaged_smep = 1;
+		} else if (!strcmp(argv[i], "--timeout") && i + 1 < argc) {
+			run_timeout = num(argv[++i]);
+		} else if (!strcmp(argv[i], "--seed") && i + 1 < argc) {
+			seed = num(argv[++i]);
+			have_seed = 1;
 		} else if (!strcmp(argv[i], "--pages") && i + 1 < argc) {
 			pages = num(argv[++i]);
 		} else {
@@ -382,7 +439,17 @@ int main(int argc, char **argv)
 	if (pages > DATA_PAGES)
 		die(2, "--pages: at most %d", DATA_PAGES);
 
+	if (run_timeout) {
+		struct sigaction sa = { .sa_handler = on_alarm };
+
+		sigaction(SIGALRM, &sa, NULL);	/* no SA_RESTART: KVM_RUN returns */
+	}
 	vm_create(&vm);
+	if (!strcmp(argv[i], "fuzz") && i + 1 == argc) {
+		if (!have_seed)
+			seed = (uint64_t)time(NULL) ^ ((uint64_t)getpid() << 32);
+		return fuzz(&vm, seed, iters ? iters : 1000);
+	}
 	vcpu_setup(&vm, mode, cd);
 
 	if (!strcmp(argv[i], "check") && i + 1 == argc)
@@ -400,6 +467,7 @@ int main(int argc, char **argv)
 		usage();
 	if (!iters)
 		iters = 1000;
+	vm.counting = 1;
 	mb_set32(&vm, MB_CMD, cmd);
 	mb_set64(&vm, MB_ITERS, iters);
 	mb_set64(&vm, MB_PAGES, pages);

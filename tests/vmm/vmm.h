@@ -18,6 +18,7 @@
 
 #define PORT_DONE	0x3f0
 #define PORT_SYNC	0x3f1	/* warm-up done, measurement starts */
+#define PORT_EXC	0x3f2	/* unexpected exception, see MB_EXC_* */
 
 /* mailbox: offsets of its fields */
 #define MB_CMD		0	/* u32: CMD_* */
@@ -33,6 +34,42 @@
 #define CMD_TOGGLE	2
 #define CMD_TOGGLE_TOUCH 3
 #define CMD_CPUID	4
+
+#define CMD_FUZZ	5	/* run MB_NOPS state changes, then the access check */
+
+/* fuzzer: ops and results in the mailbox */
+#define MB_NOPS		56	/* u32: number of ops at MB_OPS */
+#define MB_FAULTS	60	/* u32: #PF taken by the check */
+#define MB_VA		64	/* u64: address the check reads, then writes +4 */
+#define MB_TOKEN	72	/* u32: value written at MB_VA + 4 */
+#define MB_PFEC		76	/* u32: error code of the last #PF */
+#define MB_CR2		80	/* u64: CR2 of the last #PF */
+#define MB_EXC_VEC	88	/* u32: vector of an unexpected exception */
+#define MB_EXC_ERR	92	/* u32: its error code (0 if none) */
+#define MB_EXC_RIP	96	/* u64: where it happened */
+#define MB_OPS		128	/* ops: { u32 reg; u32 pad; u64 value; } */
+#define MB_MAX_OPS	64
+#define OP_CR0		0
+#define OP_CR3		3
+#define OP_CR4		4
+#define OP_EFER		8	/* wrmsr 0xc0000080 */
+#define OP_LIDT		9	/* value: address of a 6-byte IDTR image */
+
+/* fuzzer memory: descriptor tables, page tables, the test window */
+#define FZ_GDT		0xa000
+#define FZ_IDT32	0xb000	/* 32 gates, 8 bytes each */
+#define FZ_IDT64	0xc000	/* 32 gates, 16 bytes each */
+#define FZ_IDTR32	0xd000	/* 6-byte images for OP_LIDT */
+#define FZ_IDTR64	0xd010
+#define FZ_TABLES	0x20000	/* page tables, up to 0x40000 */
+#define FZ_WINDOW	0x400000 /* VA of the window; also the PA seen unpaged */
+#define FZ_WIN_A	0x600000 /* PA behind the window in table set A */
+#define FZ_WIN_B	0x700000 /* ... in set B */
+#define FZ_WIN_PAGES	8
+#define FZ_RO_PAGE	1	/* window page mapped read-only */
+#define SEL_CODE64	0x08
+#define SEL_DATA	0x10
+#define SEL_CODE32	0x18
 
 #define STATUS_NONE	0
 #define STATUS_OK	1

@@ -35,6 +35,10 @@ selftests_dir() {
 	rm -rf "$_sd"
 	step "build the KVM selftests of Linux $kver_pkg (static, inside Debian $suite)" \
 		_selftests_build_in_root /tmp/kmf-selftests "$1" || return 1
+	if [ -z "$(ls "$root/tmp/kmf-selftests" 2>/dev/null)" ]; then
+		note "the selftests build produced no test programs"
+		return 1
+	fi
 	mkdir -p "$(dirname "$_sd")"
 	cp -a "$root/tmp/kmf-selftests" "$_sd"
 	touch "$_sd/.ok"

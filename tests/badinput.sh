@@ -15,7 +15,7 @@ suite=$(suite_of_base "$base")
 root="$KMF_BUILD/roots/$suite-badinput"
 ver=$(sed -n 's/^PACKAGE_VERSION="\(.*\)"/\1/p' "$KMF_TOP/dkms.conf")
 fresh_root "$suite" "$base" "$root"
-trap 'chroot_umounts "$root"' EXIT
+trap 'chroot_umounts "$root"; [ "${KMF_KEEP:-}" = 1 ] || rm -rf "$root"' EXIT
 chroot_mounts "$root"
 kver=$(find "$root/lib/modules" -mindepth 1 -maxdepth 1 -printf '%f\n' | sort -V | tail -n 1)
 kv=$(in_root "$root" dpkg-query -W -f='${Version}' "linux-image-$kver")

@@ -73,7 +73,7 @@ args() {
 
 root=
 extra=
-trap '[ -z "$root" ] || chroot_umounts "$root"; [ -z "$extra" ] || rm -rf "$extra"' EXIT
+trap 'drop_root; rm -rf "${extra:-/nonexistent}" "${initrd:-/nonexistent}"' EXIT
 guest_dkms "$t" "$base" || exit 0
 pass "$t/dkms-build"
 echo "$base $kver $dkms_build_secs" >>"$KMF_BUILD/results/build-times.txt"

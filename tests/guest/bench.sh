@@ -22,52 +22,38 @@ for a in $cmdline; do
 done
 vendor=$(kvm_vendor)
 case $vendor in
-intel) tdp_param=ept variants=0 ;;
-amd) tdp_param=npt variants="0 1" ;;
+intel) variants=0 ;;
+amd) variants="0 1" ;;
 *) echo "KMF: no VMX or SVM on this CPU"; exit 1 ;;
 esac
+kvm_configs >/tmp/configs
+tdp_mmus=0,1
+grep -q ' none$' /tmp/configs && tdp_mmus=none
+echo "KMF: bench vendor=$vendor tdp_mmu=$tdp_mmus modes=$(echo "$modes" | tr ' ' ,) variants=$(echo "$variants" | tr ' ' ,) iters=$iters titers=$titers pages=$pages"
 
-# does this base have kvm.tdp_mmu?
-if insmod /modules/stock/kvm.ko tdp_mmu=0 2>/dev/null; then
-	rmmod kvm
-	tdp_mmus="0 1"
-else
-	tdp_mmus=none
-fi
-echo "KMF: bench vendor=$vendor tdp_mmu=$(echo "$tdp_mmus" | tr ' ' ,) modes=$(echo "$modes" | tr ' ' ,) variants=$(echo "$variants" | tr ' ' ,) iters=$iters titers=$titers pages=$pages"
-
-for set in stock fastpgd; do
-	for tdp in 1 0; do
-		for tm in $tdp_mmus; do
-			# the TDP MMU exists only with TDP on
-			[ "$tdp" = 0 ] && [ "$tm" = 1 ] && continue
-			kp=
-			[ "$tm" = none ] || kp="tdp_mmu=$tm"
-			# shellcheck disable=SC2086
-			if ! load_kvm "$set" $kp -- "$tdp_param=$tdp"; then
-				echo "KMF-BENCH-ERROR set=$set tdp=$tdp tdp_mmu=$tm: cannot load modules"
-				continue
-			fi
-			counters_arm
-			[ "$tm" = none ] && tm=null
-			for cd in $variants; do
-				for mode in $modes; do
-					for wl in toggle toggle+touch cpuid; do
-						n=$iters
-						[ "$wl" = toggle+touch ] && n=$titers
-						opt=
-						[ "$cd" = 1 ] && opt=--cd
-						# shellcheck disable=SC2086
-						if out=$(/vmm --mode "$mode" $opt --iters "$n" --pages "$pages" run "$wl" 2>&1); then
-							echo "KMF-BENCH set=$set tdp_mmu=$tm tdp=$(kvm_tdp) $out"
-						else
-							echo "KMF-BENCH-ERROR set=$set tdp_mmu=$tm tdp=$tdp mode=$mode cd=$cd workload=$wl: $out"
-						fi
-					done
-				done
+while read -r set tdp tm <&3; do
+	if ! load_config "$set" "$tdp" "$tm"; then
+		echo "KMF-BENCH-ERROR set=$set tdp=$tdp tdp_mmu=$tm: cannot load modules"
+		continue
+	fi
+	counters_arm
+	[ "$tm" = none ] && tm=null
+	for cd in $variants; do
+		for mode in $modes; do
+			for wl in toggle toggle+touch cpuid; do
+				n=$iters
+				[ "$wl" = toggle+touch ] && n=$titers
+				opt=
+				[ "$cd" = 1 ] && opt=--cd
+				# shellcheck disable=SC2086
+				if out=$(/vmm --mode "$mode" $opt --iters "$n" --pages "$pages" run "$wl" 2>&1); then
+					echo "KMF-BENCH set=$set tdp_mmu=$tm tdp=$(kvm_tdp) $out"
+				else
+					echo "KMF-BENCH-ERROR set=$set tdp_mmu=$tm tdp=$tdp mode=$mode cd=$cd workload=$wl: $out"
+				fi
 			done
-			counters_disarm
-			unload_kvm || echo "KMF-BENCH-ERROR set=$set: cannot unload"
 		done
 	done
-done
+	counters_disarm
+	unload_kvm || echo "KMF-BENCH-ERROR set=$set: cannot unload"
+done 3</tmp/configs

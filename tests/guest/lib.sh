@@ -51,3 +51,35 @@ kvm_tdp() {
 	*) echo unknown ;;
 	esac
 }
+
+# kvm_configs: the module configurations a test runs through, one per line
+# "SET TDP TDP_MMU" (TDP_MMU is "none" where the base has no such kvm
+# parameter).  The TDP MMU exists only with TDP on.
+kvm_configs() {
+	if insmod /modules/stock/kvm.ko tdp_mmu=0 2>/dev/null; then
+		rmmod kvm
+		_tms="0 1"
+	else
+		_tms=none
+	fi
+	for _set in stock fastpgd; do
+		for _tdp in 1 0; do
+			for _tm in $_tms; do
+				[ "$_tdp" = 0 ] && [ "$_tm" = 1 ] && continue
+				echo "$_set $_tdp $_tm"
+			done
+		done
+	done
+}
+
+# load_config SET TDP TDP_MMU: load the modules of one such configuration
+load_config() {
+	_kp=
+	[ "$3" = none ] || _kp="tdp_mmu=$3"
+	case $(kvm_vendor) in
+	intel) _tp=ept ;;
+	*) _tp=npt ;;
+	esac
+	# shellcheck disable=SC2086
+	load_kvm "$1" $_kp -- "$_tp=$2"
+}

@@ -6,13 +6,14 @@
 KMF_VERSION=$(sed -n 's/^PACKAGE_VERSION="\(.*\)"/\1/p' "$KMF_TOP/dkms.conf")
 
 # dkms_root BASE: unpacks a fresh system for BASE into $root (and mounts its
-# pseudo file systems; the caller unmounts with chroot_umounts "$root"),
+# pseudo file systems; the caller calls drop_root when done),
 # sets root, suite, kver, kver_pkg; then dkms add, build and install there.
 # Sets dkms_failed to the failing step (empty on success) and
 # dkms_build_secs to the build time.
 dkms_root() {
 	suite=$(suite_of_base "$1")
-	root="$KMF_BUILD/roots/$suite"
+	# one system per run, so that runs can go on side by side
+	root="$KMF_BUILD/roots/$suite.$$"
 	dkms_failed=add
 	dkms_build_secs=
 	fresh_root "$suite" "$1" "$root" || return 1
@@ -35,4 +36,11 @@ dkms_root() {
 	# shellcheck disable=SC2086
 	step "dkms install for $kver" in_root "$root" dkms install $_dr -k "$kver" || return 0
 	dkms_failed=
+}
+
+# drop_root: unmount and delete the system of dkms_root (KMF_KEEP=1 keeps it)
+drop_root() {
+	[ -n "${root:-}" ] || return 0
+	chroot_umounts "$root"
+	[ "${KMF_KEEP:-}" = 1 ] || rm -rf "$root"
 }

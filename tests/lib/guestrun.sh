@@ -19,7 +19,7 @@ guest_dkms() {
 
 # guest_initramfs NAME [EXTRA_DIR]: the initramfs $initrd for $kver.
 guest_initramfs() {
-	initrd="$KMF_BUILD/initrd-$(echo "$1" | tr / -)-$kver.gz"
+	initrd="$KMF_BUILD/initrd-$(echo "$1" | tr / -)-$kver.$$.gz"
 	if ! step "test initramfs for $kver" mk_initramfs "$root" "$kver" "$initrd" "${2:-}"; then
 		fail "$1/initramfs" "could not build the test initramfs"
 		return 1

@@ -308,6 +308,11 @@ static void guest_ops(struct vm *vm, const struct fstate *cur, struct fstate *to
 		return;
 	}
 	if (cur->pg) {
+		if (fuzz_no_unpaged_smep && (cur->smep || cur->smap || cur->pke)) {
+			/* not even for a moment with paging off */
+			mid.smep = mid.smap = mid.pke = 0;
+			op(vm, OP_CR4, cr4_of(&mid));
+		}
 		/* leave paging; IA-32e (if it was active) ends here too */
 		mid.pg = 0;
 		op(vm, OP_CR0, cr0_of(&mid));
@@ -317,12 +322,16 @@ static void guest_ops(struct vm *vm, const struct fstate *cur, struct fstate *to
 	/* with paging off: format, flags, EFER, CR3; then CR0 */
 	mid = *to;
 	mid.pg = 0;
+	if (fuzz_no_unpaged_smep)
+		mid.smep = mid.smap = mid.pke = 0;
 	op(vm, OP_CR4, cr4_of(&mid));
 	op(vm, OP_EFER, efer_of(&mid));
 	op(vm, OP_CR3, cr3_of(&mid));
 	op(vm, OP_CR0, cr0_of(to));
 	if (lma(to))
 		op(vm, OP_LIDT, FZ_IDTR64);
+	if (cr4_of(&mid) != cr4_of(to))
+		op(vm, OP_CR4, cr4_of(to));
 }
 
 static void describe_ops(struct vm *vm, char *buf, size_t n)

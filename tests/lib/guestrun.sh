@@ -36,8 +36,10 @@ guest_prepare() {
 # (with carriage returns removed: $clog).  Records a failure and returns 1
 # if the test kernel gives no complete result within LIMIT seconds.
 guest_boot() {
-	log="$KMF_BUILD/logs/$3-$kver-$2.log"
-	clog="$KMF_BUILD/logs/$3-$kver-$2.txt"
+	# no commas in the name: Bochs' configuration syntax splits on them
+	_gb_n="$(echo "$3" | tr , +)-$kver-$2"
+	log="$KMF_BUILD/logs/$_gb_n.log"
+	clog="$KMF_BUILD/logs/$_gb_n.txt"
 	case $2 in
 	amd) _gb_what="$3 on $kver under QEMU TCG (AMD SVM+NPT)" ;;
 	intel) _gb_what="$3 on $kver under Bochs (Intel VMX+EPT)" ;;

@@ -15,6 +15,8 @@ suite=$(suite_of_base "$base")
 root="$KMF_BUILD/roots/$suite-badinput"
 ver=$(sed -n 's/^PACKAGE_VERSION="\(.*\)"/\1/p' "$KMF_TOP/dkms.conf")
 fresh_root "$suite" "$base" "$root"
+trap 'exit 130' INT
+trap 'exit 143' TERM
 trap 'chroot_umounts "$root"; [ "${KMF_KEEP:-}" = 1 ] || rm -rf "$root"' EXIT
 chroot_mounts "$root"
 kver=$(find "$root/lib/modules" -mindepth 1 -maxdepth 1 -printf '%f\n' | sort -V | tail -n 1)

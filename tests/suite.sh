@@ -10,8 +10,10 @@
 #   fuzz        the paging-state fuzzer      -> results/fuzz-KVER-VENDOR.json
 #   selftests   the kernel's KVM selftests   -> results/selftests-KVER-VENDOR.json
 #
-#   tests/suite.sh [--quick] [--tests LIST] [--vendors LIST] BASE
+#   tests/suite.sh [--quick] [--tests LIST] [--intel-tests LIST]
+#                  [--vendors LIST] BASE
 #     --quick: the shortened sizes of make check (default: full sizes)
+#     --intel-tests: a subset of LIST for the (slow) Bochs boot
 set -eu
 KMF_TOP=$(cd "$(dirname "$0")/.." && pwd)
 . "$KMF_TOP/tests/lib/common.sh"
@@ -23,12 +25,13 @@ KMF_TOP=$(cd "$(dirname "$0")/.." && pwd)
 . "$KMF_TOP/tests/lib/selftests.sh"
 . "$KMF_TOP/tests/lib/eval.sh"
 
-quick='' tests=foundation,bench,fuzz,selftests vendors="amd intel"
+quick='' tests=foundation,bench,fuzz,selftests vendors="amd intel" intel_tests=
 while [ $# -gt 1 ]; do
 	case $1 in
 	--quick) quick=1 ;;
 	--tests) tests=$2; shift ;;
 	--vendors) vendors=$(echo "$2" | tr , ' '); shift ;;
+	--intel-tests) intel_tests=$2; shift ;;
 	*) break ;;
 	esac
 	shift
@@ -73,6 +76,8 @@ args() {
 
 root=
 extra=
+trap 'exit 130' INT
+trap 'exit 143' TERM
 trap 'drop_root; rm -rf "${extra:-/nonexistent}" "${initrd:-/nonexistent}"' EXIT
 guest_dkms "$t" "$base" || exit 0
 pass "$t/dkms-build"
@@ -94,7 +99,10 @@ guest_initramfs "$t" "$extra" || exit 0
 
 table="$KMF_BUILD/results/foundation-$kver.txt"
 printf '%-6s %-8s %-15s %-6s %-8s %-8s\n' vendor modules identity tdp guest64 guestPAE >"$table"
+all_tests=$tests
 for vendor in $vendors; do
+	tests=$all_tests
+	[ "$vendor" != intel ] || [ -z "$intel_tests" ] || tests=$intel_tests
 	mem=1024
 	has selftests && mem=2048
 	KMF_MEM=$mem guest_boot "$t" "$vendor" "$tests" 5400 "$(args "$vendor")" || continue

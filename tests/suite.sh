@@ -52,7 +52,7 @@ args() {
 		1-amd) _a="kmf.iters=200 kmf.titers=20 kmf.modes=64,pae" ;;
 		1-intel) _a="kmf.iters=20 kmf.titers=2 kmf.modes=64" ;;
 		-amd) _a="kmf.iters=2000 kmf.titers=200 kmf.modes=64,pae" ;;
-		-intel) _a="kmf.iters=100 kmf.titers=10 kmf.modes=64,pae" ;;
+		-intel) _a="kmf.iters=50 kmf.titers=5 kmf.modes=64,pae" ;;
 		esac
 	fi
 	if has fuzz; then

@@ -91,6 +91,13 @@ stop_emulator() {
 	wait "$1" 2>/dev/null || true
 }
 
+# stop_bochs PID DIR: script(1) runs bochs-bin, which ignores SIGTERM while
+# it simulates; kill it by its configuration path
+stop_bochs() {
+	stop_emulator "$1"
+	pkill -9 -f "bochs-bin .*$2/bochsrc" 2>/dev/null || true
+}
+
 # boot_amd VMLINUZ INITRD LOG TEST [TIMEOUT] [EXTRA CMDLINE]
 boot_amd() {
 	rm -f "$3"
@@ -146,13 +153,11 @@ EOF
 		>"$_d/term.log" 2>&1 </dev/null &
 	_pid=$!
 	if wait_console "$3" "$_pid" "${5:-600}"; then
-		stop_emulator "$_pid"
-		pkill -f "bochs -q -f $_d/bochsrc" 2>/dev/null || true
+		stop_bochs "$_pid" "$_d"
 		rm -rf "$_d"
 		return 0
 	fi
-	stop_emulator "$_pid"
-	pkill -f "bochs -q -f $_d/bochsrc" 2>/dev/null || true
+	stop_bochs "$_pid" "$_d"
 	tail -n 20 "$_d/bochs.log" | sed 's/^/    bochs| /' >&2
 	return 1
 }

@@ -22,10 +22,13 @@ run() {
 run static sh "$KMF_TOP/tests/static.sh"
 if [ "${1:-}" != quick ]; then
 	run badinput sh "$KMF_TOP/tests/badinput.sh"
-	# Everything on both vendors for Debian 11's 5.10; for Debian 12's 6.1
-	# the slow Bochs boot runs the foundation test only.
-	run suite/5.10 sh "$KMF_TOP/tests/suite.sh" --quick 5.10
-	run suite/6.1 sh "$KMF_TOP/tests/suite.sh" --quick --intel-tests foundation 6.1
+	# Under Bochs the kernel stops making progress after about five
+	# kvm_intel reloads in one boot (seen with the stock modules too; not
+	# understood yet), so there the foundation test only (two reloads);
+	# the benchmark, fuzzer and selftests run on QEMU.
+	for base in 5.10 6.1; do
+		run "suite/$base" sh "$KMF_TOP/tests/suite.sh" --quick --intel-tests foundation "$base"
+	done
 fi
 
 echo

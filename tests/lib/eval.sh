@@ -135,6 +135,10 @@ eval_selftests() {
 			printf "\n ],\n \"summary\": {\"tests\": %d, \"stock_passed\": %d, \"fastpgd_passed\": %d, \"regressions\": \"%s\"}}\n", nt, np["stock"], np["fastpgd"], substr(reg, 2)
 		}' "$clog" >"$json"
 	echo "$_vendor: $(sed -n 's/.*"summary": //p' "$json")"
+	_nb="$KMF_BUILD/results/selftests-$kver-not-built.txt"
+	if [ -s "$_nb" ]; then
+		echo "  not built from this source (listed, not dropped): $(tr '\n' ' ' <"$_nb")"
+	fi
 	grep -E '^KMF-SELFTEST set=stock .*status=(fail|timeout)' "$clog" |
 		sed 's/^KMF-SELFTEST /  failing on stock (listed, not dropped): /' || true
 	n=$(grep -c '"test"' "$json" || true)

@@ -11,9 +11,14 @@ _selftests_build_in_root() {
 		rm -rf /tmp/ksrc "$out" && mkdir -p /tmp/ksrc "$out"
 		tar -C /tmp/ksrc -xJf "/usr/src/linux-source-$base.tar.xz"
 		cd "/tmp/ksrc/linux-source-$base"
-		make -s -C tools/testing/selftests/kvm -j"$(nproc)" \
+		# -k: a test that does not build in this source (6.1.192 has a
+		# dirty_log_test that uses a helper its tree lacks) is listed,
+		# the others still run
+		make -k -s -C tools/testing/selftests/kvm -j"$(nproc)" \
 			LDFLAGS="-static -pthread -no-pie" >/tmp/ksrc/build.log 2>&1 ||
-			{ tail -n 40 /tmp/ksrc/build.log; exit 1; }
+			tail -n 20 /tmp/ksrc/build.log
+		sed -n "s/.*lib\.mk:[0-9]*: \(.*\)\] Error [0-9]*\$/\1/p" /tmp/ksrc/build.log |
+			xargs -r -n 1 basename >"$out/.build-failed"
 		cd tools/testing/selftests/kvm
 		for f in x86_64/* *; do
 			[ -f "$f" ] && [ -x "$f" ] || continue

@@ -90,7 +90,9 @@ if has selftests; then
 		mkdir -p "$extra/selftests"
 		cp -a "$sd/." "$extra/selftests/"
 		rm -f "$extra/selftests/.ok" "$extra/selftests/.build-failed"
-		cp "$sd/.build-failed" "$KMF_BUILD/results/selftests-$kver-not-built.txt"
+		: >"$KMF_BUILD/results/selftests-$kver-not-built.txt"
+		[ ! -f "$sd/.build-failed" ] ||
+			cp "$sd/.build-failed" "$KMF_BUILD/results/selftests-$kver-not-built.txt"
 	else
 		fail "$t/selftests/build" "the KVM selftests of $kver_pkg did not build"
 		tests=$(echo ",$tests," | sed 's/,selftests,/,/; s/^,//; s/,$//')

@@ -41,9 +41,6 @@ _write_sources() {
 	{
 		echo "deb $_m $_suite main"
 		[ -z "$_s" ] || echo "deb $_s $_suite-security main"
-		if [ -n "${KMF_EXTRA_SUITES:-}" ]; then
-			for _x in $KMF_EXTRA_SUITES; do echo "deb $_m $_x main"; done
-		fi
 	} >"$_r/etc/apt/sources.list"
 }
 

@@ -26,11 +26,6 @@ guest_initramfs() {
 	fi
 }
 
-# guest_prepare NAME BASE: both of the above.
-guest_prepare() {
-	guest_dkms "$1" "$2" && guest_initramfs "$1"
-}
-
 # guest_boot NAME VENDOR TEST LIMIT ARGS: boot $kver with $initrd, run
 # tests/guest/TEST.sh with kernel arguments ARGS; the console goes to $log
 # (with carriage returns removed: $clog).  Records a failure and returns 1

@@ -22,7 +22,6 @@
 
 /* mailbox: offsets of its fields */
 #define MB_CMD		0	/* u32: CMD_* */
-#define MB_FLAGS	4	/* u32: reserved */
 #define MB_ITERS	8	/* u64 */
 #define MB_PAGES	16	/* u64 */
 #define MB_RESULT	24	/* u64 */

@@ -96,6 +96,8 @@ stop_emulator() {
 stop_bochs() {
 	stop_emulator "$1"
 	pkill -9 -f "bochs-bin .*$2/bochsrc" 2>/dev/null || true
+	# the screen reader ends when the pty goes away; be sure
+	[ -z "${bochs_reader:-}" ] || kill "$bochs_reader" 2>/dev/null || true
 }
 
 # boot_amd VMLINUZ INITRD LOG TEST [TIMEOUT] [EXTRA CMDLINE]
@@ -112,6 +114,39 @@ boot_amd() {
 	fi
 	stop_emulator "$_pid"
 	return 1
+}
+
+# bochs_screen_reader TERMLOG PID: Debian's bochs is a debugger build, and
+# there the term display draws the VGA screen on a pty of its own, printing
+# 'Bochs connected to screen "/dev/pts/N"', for someone to read.  Unread,
+# the cursor updates fill that pty's buffer after some minutes and bochs-bin
+# blocks in write(2): the test kernel seems to stop (it was: issue 4).  So
+# read it, raw and without echo (echo would feed the screen back to Bochs as
+# keystrokes).  Sets bochs_reader to the reader's process id (empty if this
+# Bochs has no such screen).
+bochs_screen_reader() {
+	bochs_reader=
+	_bs_t=0
+	while [ "$_bs_t" -lt 60 ]; do
+		_bs_pts=$(tr -d '\r' <"$1" 2>/dev/null |
+			sed -n 's|.*Bochs connected to screen "\(/dev/pts/[0-9]*\)".*|\1|p' | head -n 1)
+		if [ -n "$_bs_pts" ]; then
+			(stty raw -echo && exec cat) <"$_bs_pts" >/dev/null 2>&1 &
+			bochs_reader=$!
+			return 0
+		fi
+		kill -0 "$2" 2>/dev/null || return 0
+		sleep 1
+		_bs_t=$((_bs_t + 1))
+	done
+}
+
+# bochs_state DIR: one line on the Bochs of DIR (for a run that timed out):
+# its state, CPU time and the kernel function it waits in
+bochs_state() {
+	_bst_p=$(pgrep -f "bochs-bin .*$1/bochsrc" | head -n 1)
+	[ -n "$_bst_p" ] || { echo "bochs-bin: not running"; return 0; }
+	echo "bochs-bin: state $(awk '{ print $3 ", cpu " ($14 + $15) / 100 "s" }' "/proc/$_bst_p/stat"), waiting in $(cat "/proc/$_bst_p/wchan" 2>/dev/null)"
 }
 
 # boot_intel VMLINUZ INITRD LOG TEST [TIMEOUT] [EXTRA CMDLINE]
@@ -152,11 +187,13 @@ EOF
 	script -qfc "bochs -q -f $_d/bochsrc -rc $_d/rc" /dev/null \
 		>"$_d/term.log" 2>&1 </dev/null &
 	_pid=$!
+	bochs_screen_reader "$_d/term.log" "$_pid"
 	if wait_console "$3" "$_pid" "${5:-600}"; then
 		stop_bochs "$_pid" "$_d"
 		rm -rf "$_d"
 		return 0
 	fi
+	bochs_state "$_d" | sed 's/^/    /' >&2
 	stop_bochs "$_pid" "$_d"
 	tail -n 20 "$_d/bochs.log" | sed 's/^/    bochs| /' >&2
 	return 1

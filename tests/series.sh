@@ -15,6 +15,10 @@
 #               on the newest version, the whole series on the others
 #               (--all-prefixes: every prefix on every version)
 #
+#   audit       docs/audit.tsv's expectations for BASE hold on the newest
+#               source, stock and with the series (tests/lib/audit.pl); a base
+#               without a series (6.12) gets only this, on its stock source
+#
 #   tests/series.sh [--all-prefixes] BASE
 set -eu
 KMF_TOP=$(cd "$(dirname "$0")/.." && pwd)
@@ -30,8 +34,15 @@ fi
 base=${1:?usage: series.sh [--all-prefixes] BASE}
 t=series/$base
 pdir="$KMF_TOP/patches/$base"
-[ -f "$pdir/series" ] || die "no series for $base"
-patches=$(grep -v '^#' "$pdir/series" | awk 'NF { print $1 }')
+patches=
+[ ! -f "$pdir/series" ] || patches=$(grep -v '^#' "$pdir/series" | awk 'NF { print $1 }')
+# the columns of docs/audit.tsv: stock, and with our series
+case $base in
+5.10) acol=5 aours=6 ;;
+6.1) acol=7 aours=8 ;;
+6.12) acol=9 aours= ;;
+*) die "docs/audit.tsv has no column for $base" ;;
+esac
 npatches=$(printf '%s\n' "$patches" | grep -c . || true)
 suite=$(suite_of_base "$base")
 root="$KMF_BUILD/roots/$suite-series.$$"
@@ -62,6 +73,8 @@ versions=$(in_root "$root" apt-cache madison "linux-source-$base" |
 [ -n "$versions" ] || die "apt offers no linux-source-$base in Debian $suite"
 newest=$(printf '%s\n' "$versions" | tail -n 1)
 echo "linux-source-$base versions apt offers: $(echo "$versions" | tr '\n' ' ')"
+# without a series, only the audit of the newest source
+[ -n "$patches" ] || versions=$newest
 
 # fetch VERSION: the linux-source package of that version, cached
 fetch() {
@@ -107,6 +120,17 @@ apply_all() {
 			return 1
 		fi
 	done
+}
+
+# audit NAME COLUMN TREE: the rows of docs/audit.tsv hold on TREE
+audit() {
+	_bad=$(perl "$KMF_TOP/tests/lib/audit.pl" "$KMF_TOP/docs/audit.tsv" "$2" "$3" |
+		awk '$2 != $3 { printf "%s: expected %s, found %s; ", $1, $2, $3 }')
+	if [ -z "$_bad" ]; then
+		pass "$1"
+	else
+		fail "$1" "docs/audit.tsv is stale: $_bad"
+	fi
 }
 
 # headers_for VERSION: name of the kernel headers package built from that
@@ -157,11 +181,21 @@ for v in $versions; do
 	fi
 	step "unpack linux-source-$base $v" unpack "$v" "$work/$v/src" ||
 		die "cannot unpack linux-source-$base $v"
+	if [ "$v" = "$newest" ]; then
+		audit "$t/audit/stock-$v" "$acol" "$work/$v/src"
+	fi
+	if [ -z "$patches" ]; then
+		echo "$v: no series; audited" >>"$matrix"
+		continue
+	fi
 	cp -a "$work/$v/src" "$work/$v/applied"
 	if why=$(apply_all "$v" "$work/$v/applied"); then
 		pass "$t/apply/$v"
 		good="$good $v"
 		m="all $npatches patches apply, no fuzz, no offset"
+		if [ "$v" = "$newest" ]; then
+			audit "$t/audit/ours-$v" "$aours" "$work/$v/applied"
+		fi
 	else
 		fail "$t/apply/$v" "first failing patch: $why"
 		m="fails at $why"
@@ -196,6 +230,7 @@ done
 
 cp="$work/$newest/src/scripts/checkpatch.pl"
 allow="$pdir/checkpatch-allow"
+[ -n "$patches" ] || exit 0
 for f in $(cd "$pdir" && find . -name '*.patch' | sed 's#^\./##' | sort); do
 	# UNKNOWN_COMMIT_ID: checkpatch looks commit ids up in a Linux git
 	# tree, which this test does not have.  --no-signoff: the patches are

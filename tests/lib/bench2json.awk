@@ -20,4 +20,11 @@ $1 == "KMF-BENCH" {
 	printf " \"mmu_unload_calls\": %s, \"roots_freed\": %s, \"tdp_faults\": %s, \"mmu_pages_created\": %s}", \
 		num(f["mmu_unload_calls"]), num(f["roots_freed"]), num(f["tdp_faults"]), num(f["mmu_pages_created"])
 }
-END { print "\n]}" }
+# configurations left out by kmf.tdps= (skips, with their reason)
+$1 == "KMF-BENCH-SKIP" {
+	line = $0
+	sub(/^KMF-BENCH-SKIP /, "", line)
+	gsub(/"/, "", line)
+	skips = skips (ns++ ? ", " : "") "\"" line "\""
+}
+END { print "\n],\n \"skipped\": [" skips "]}" }

@@ -82,6 +82,7 @@ eval_bench() {
 	expect "$_t/$_vendor/runs" "$n runs of $want expected, $errs errors (log: $clog)" \
 		sh -c '[ "$1" -gt 0 ] && [ "$1" = "$2" ] && [ "$3" -eq 0 ]' - "$n" "$want" "$errs"
 	grep '^KMF-BENCH-ERROR' "$clog" | head -n 5 || true
+	grep '^KMF-BENCH-SKIP' "$clog" | sed 's/^KMF-BENCH-SKIP /  skipped (not run, not a result): /' || true
 	echo
 	echo "kernel $kver ($kver_pkg), $_vendor: $json"
 	awk -f "$KMF_TOP/tests/lib/benchtable.awk" "$json"

@@ -2,7 +2,9 @@
 # a table: per configuration and module set, the cost of a toggle against
 # a CPUID exit in the same run, and the counters per toggle.
 # With -v check=live: prints "ok" if the counters saw the toggles (every
-# toggle run counted at least two CR0-write exits per iteration), else why.
+# toggle run counted at least two CR0-write exits per iteration, or none
+# where a toggle costs less than a CPUID exit: CR0.WP owned by the guest),
+# else why.
 # With -v check=expected, on a console log: the number of runs the matrix
 # announced by bench.sh's "KMF: bench" line should produce (TDP settings
 # left out by kmf.tdps= are not expected; bench.sh prints them as skips).
@@ -43,8 +45,8 @@ check == "expected" && /^KMF: bench / {
 		roots[k] = per(val($0, "roots_freed"), it)
 		ex[k] = per(val($0, "cr0_write_exits"), it)
 		pg[k] = per(val($0, "mmu_pages_created"), it)
-		e = val($0, "cr0_write_exits")
-		if (e == "null" || e + 0 < 2 * it) bad = bad " [" k ": " e " CR0-write exits for " it " toggles]"
+		tex[k] = val($0, "cr0_write_exits")
+		tit[k] = it
 	}
 	if (w == "toggle+touch") flt[k] = per(val($0, "tdp_faults"), it)
 }
@@ -52,7 +54,23 @@ END {
 	if (check == "expected")
 		exit
 	if (check == "live") {
-		print (nk && bad == "") ? "ok" : "counters did not see the toggles:" bad
+		# a toggle either exits twice, or not at all where the CPU lets
+		# the guest own CR0.WP (VMX with EPT on 6.1, from upstream 6.4):
+		# then the whole toggle costs less than one CPUID exit
+		for (i = 0; i < nk; i++) {
+			k = order[i]
+			e = tex[k]
+			if (e == "null" || e == "")
+				bad = bad " [" k ": no CR0-write exit counter]"
+			else if (e + 0 == 0 && cyc[k, "cpuid"] > 0 && cyc[k, "toggle"] < cyc[k, "cpuid"])
+				owned = owned " [" k "]"
+			else if (e + 0 < 2 * tit[k])
+				bad = bad " [" k ": " e " CR0-write exits for " tit[k] " toggles]"
+		}
+		if (nk && bad == "")
+			print "ok" (owned == "" ? "" : "; toggles without an exit, each cheaper than a CPUID exit (guest-owned CR0.WP):" owned)
+		else
+			print "counters did not see the toggles:" bad
 		exit
 	}
 	printf "%-8s %-7s %-3s %-3s %-4s %12s %10s %7s %8s %8s %8s %9s\n", "modules", "tdp_mmu", "tdp", "cd", "mode", \

@@ -86,8 +86,10 @@ eval_bench() {
 	echo
 	echo "kernel $kver ($kver_pkg), $_vendor: $json"
 	awk -f "$KMF_TOP/tests/lib/benchtable.awk" "$json"
-	# the counters must be live: every toggle is two CR0-write exits
+	# the counters must be live: every toggle is two CR0-write exits (or
+	# none, where the guest owns CR0.WP)
 	awk -f "$KMF_TOP/tests/lib/benchtable.awk" -v check=live "$json" >"$KMF_BUILD/results/.chk" || true
+	sed -n 's/^ok; /note: /p' "$KMF_BUILD/results/.chk"
 	expect "$_t/$_vendor/counters-live" "$(cat "$KMF_BUILD/results/.chk")" \
 		grep -q '^ok' "$KMF_BUILD/results/.chk"
 }

@@ -31,6 +31,10 @@ if [ "${1:-}" != quick ]; then
 			--tests foundation,bench,fuzz,selftests,correct \
 			--intel-tests foundation "$base"
 	done
+	# the series against every Debian source of its base; 6.12: the audit
+	for base in 5.10 6.1 6.12; do
+		run "series/$base" sh "$KMF_TOP/tests/series.sh" "$base"
+	done
 fi
 
 echo

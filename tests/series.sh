@@ -1,46 +1,70 @@
 #!/bin/sh
 # The series of one kernel base against Debian's own sources of that base,
 # inside a real Debian system of the base:
-#   checkpatch  every patch passes checkpatch.pl taken from the newest
-#               linux-source-BASE (no error; a warning only if it is listed,
-#               with its reason, in patches/BASE/checkpatch-allow)
 #   apply       the whole series applies with neither fuzz nor offset to
 #               every version of linux-source-BASE that apt offers there
-#               (the matrix goes to results/series-BASE.txt); every version
-#               in patches/BASE/known-good must be among them
-#   prefix      every prefix of the series (0..N patches) builds kvm,
-#               kvm-intel and kvm-amd against the system's newest kernel
+#               (patches/BASE/SRCVER/ holds a patch regenerated for a source
+#               version whose line numbers differ); the matrix goes to
+#               results/series-BASE.txt, and every version listed in
+#               patches/BASE/known-good must pass
+#   checkpatch  every patch passes checkpatch.pl of the newest source (no
+#               error; a warning only if patches/BASE/checkpatch-allow lists
+#               it with its reason)
+#   build       kvm, kvm-intel and kvm-amd build against that version's own
+#               kernel headers: every prefix of the series (0..N patches)
+#               on the newest version, the whole series on the others
+#               (--all-prefixes: every prefix on every version)
 #
-#   tests/series.sh BASE
+#   audit       docs/audit.tsv's expectations for BASE hold on the newest
+#               source, stock and with the series (tests/lib/audit.pl); a base
+#               without a series (6.12) gets only this, on its stock source
+#
+#   tests/series.sh [--all-prefixes] BASE
 set -eu
 KMF_TOP=$(cd "$(dirname "$0")/.." && pwd)
 . "$KMF_TOP/tests/lib/common.sh"
 . "$KMF_TOP/tests/lib/chroot.sh"
 . "$KMF_TOP/tests/lib/result.sh"
 
-base=${1:?usage: series.sh BASE}
+all_prefixes=
+if [ "${1:-}" = --all-prefixes ]; then
+	all_prefixes=1
+	shift
+fi
+base=${1:?usage: series.sh [--all-prefixes] BASE}
 t=series/$base
 pdir="$KMF_TOP/patches/$base"
-[ -f "$pdir/series" ] || die "no series for $base"
-patches=$(grep -v '^#' "$pdir/series" | awk 'NF { print $1 }')
+patches=
+[ ! -f "$pdir/series" ] || patches=$(grep -v '^#' "$pdir/series" | awk 'NF { print $1 }')
+# the columns of docs/audit.tsv: stock, and with our series
+case $base in
+5.10) acol=5 aours=6 ;;
+6.1) acol=7 aours=8 ;;
+6.12) acol=9 aours= ;;
+*) die "docs/audit.tsv has no column for $base" ;;
+esac
 npatches=$(printf '%s\n' "$patches" | grep -c . || true)
 suite=$(suite_of_base "$base")
 root="$KMF_BUILD/roots/$suite-series.$$"
 srcs="$KMF_CACHE/sources/$suite"
-work="$KMF_BUILD/series-$base"
 matrix="$KMF_BUILD/results/series-$base.txt"
 mkdir -p "$srcs" "$KMF_BUILD/results"
-rm -rf "$work"
-mkdir -p "$work"
 
 fresh_root "$suite" "$base" "$root"
 trap 'exit 130' INT
 trap 'exit 143' TERM
-trap 'chroot_umounts "$root"; umount "$root/var/cache/kmf-sources" 2>/dev/null || true; [ "${KMF_KEEP:-}" = 1 ] || rm -rf "$root" "$work"' EXIT
+trap 'umount "$root/var/cache/kmf-sources" 2>/dev/null || true; chroot_umounts "$root"; [ "${KMF_KEEP:-}" = 1 ] || rm -rf "$root"' EXIT
 chroot_mounts "$root"
 mkdir -p "$root/var/cache/kmf-sources"
 mount --bind "$srcs" "$root/var/cache/kmf-sources"
-kver=$(find "$root/lib/modules" -mindepth 1 -maxdepth 1 -printf '%f\n' | sort -V | tail -n 1)
+# the work happens inside the system, where the build step runs
+w=/tmp/series
+work="$root$w"
+mkdir -p "$work"
+ver=$(sed -n 's/^PACKAGE_VERSION="\(.*\)"/\1/p' "$KMF_TOP/dkms.conf")
+tree="/usr/src/kvm-mmu-fastpgd-$ver"
+mkdir -p "$root$tree"
+cp -a "$KMF_TOP/dkms.conf" "$KMF_TOP/src" "$KMF_TOP/patches" "$root$tree/"
 
 step "apt-get update ($suite)" in_root "$root" apt-get update -q ||
 	die "apt-get update failed inside the Debian $suite system"
@@ -48,35 +72,46 @@ versions=$(in_root "$root" apt-cache madison "linux-source-$base" |
 	awk -F'|' '{ gsub(/ /, "", $2); print $2 }' | sort -uV)
 [ -n "$versions" ] || die "apt offers no linux-source-$base in Debian $suite"
 newest=$(printf '%s\n' "$versions" | tail -n 1)
-echo "linux-source-$base versions offered: $(echo "$versions" | tr '\n' ' ')"
+echo "linux-source-$base versions apt offers: $(echo "$versions" | tr '\n' ' ')"
+# without a series, only the audit of the newest source
+[ -n "$patches" ] || versions=$newest
 
-# The files the series touches, as members of the source tarball.
-members="scripts/checkpatch.pl scripts/spelling.txt scripts/const_structs.checkpatch
- $(for p in $patches; do sed -n 's#^+++ b/##p' "$pdir/$p"; done | sort -u)"
+# fetch VERSION: the linux-source package of that version, cached
+fetch() {
+	_deb="$srcs/linux-source-${base}_$1_all.deb"
+	[ -s "$_deb" ] && return 0
+	in_root "$root" sh -c \
+		"cd /var/cache/kmf-sources && apt-get download -q linux-source-$base=$1" \
+		>"$work/download.log" 2>&1
+}
 
-# unpack VERSION DIR: the series' files of that linux-source version
+# unpack VERSION DIR: the parts of that source the build step and the test
+# use (KVM and the headers around it, checkpatch)
 unpack() {
-	_deb="$srcs/linux-source-${base}_$(echo "$1" | sed 's/:/%3a/')_all.deb"
-	if [ ! -s "$_deb" ]; then
-		step "download linux-source-$base=$1" in_root "$root" sh -c \
-			"cd /var/cache/kmf-sources && apt-get download -q linux-source-$base=$1" ||
-			return 1
-	fi
 	mkdir -p "$2"
 	_m=
-	for _f in $members; do _m="$_m linux-source-$base/$_f"; done
+	for _f in Makefile arch/x86/kvm virt/kvm arch/x86/include include/linux \
+		include/kvm include/trace scripts/checkpatch.pl scripts/spelling.txt \
+		scripts/const_structs.checkpatch; do
+		_m="$_m linux-source-$base/$_f"
+	done
 	# shellcheck disable=SC2086 # list of members
-	dpkg-deb --fsys-tarfile "$_deb" |
+	dpkg-deb --fsys-tarfile "$srcs/linux-source-${base}_$1_all.deb" |
 		tar -xO "./usr/src/linux-source-$base.tar.xz" |
 		tar -xJ -C "$2" --strip-components=1 $_m
 }
 
-# apply_all DIR: the series, in order; prints the first patch that fails
-# or applies with fuzz or an offset, and returns 1
+# patch_for VERSION NAME: the file the build step would apply
+patch_for() {
+	if [ -f "$pdir/$1/$2" ]; then echo "$pdir/$1/$2"; else echo "$pdir/$2"; fi
+}
+
+# apply_all VERSION DIR: the series, in order; prints the first patch that
+# does not apply or applies only with fuzz or an offset, and returns 1
 apply_all() {
 	for _p in $patches; do
-		if ! _o=$(patch -d "$1" -p1 --batch --forward --fuzz=0 \
-			--no-backup-if-mismatch -r - -i "$pdir/$_p" 2>&1); then
+		if ! _o=$(patch -d "$2" -p1 --batch --forward --fuzz=0 \
+			--no-backup-if-mismatch -r - -i "$(patch_for "$1" "$_p")" 2>&1); then
 			echo "$_p (does not apply)"
 			return 1
 		fi
@@ -87,75 +122,134 @@ apply_all() {
 	done
 }
 
-# --- apply matrix -----------------------------------------------------
+# audit NAME COLUMN TREE: the rows of docs/audit.tsv hold on TREE
+audit() {
+	_bad=$(perl "$KMF_TOP/tests/lib/audit.pl" "$KMF_TOP/docs/audit.tsv" "$2" "$3" |
+		awk '$2 != $3 { printf "%s: expected %s, found %s; ", $1, $2, $3 }')
+	if [ -z "$_bad" ]; then
+		pass "$1"
+	else
+		fail "$1" "docs/audit.tsv is stale: $_bad"
+	fi
+}
+
+# headers_for VERSION: name of the kernel headers package built from that
+# source version (linux-headers-5.10.0-N-amd64)
+headers_for() {
+	in_root "$root" apt-cache search --names-only \
+		"^linux-headers-${base}[.0-9]*-[0-9]+-amd64\$" | awk '{ print $1 }' |
+		while read -r _h; do
+			if in_root "$root" apt-cache madison "$_h" | grep -q "| $1 |"; then
+				echo "$_h"
+				return 0
+			fi
+		done
+}
+
+# build_prefixes VERSION KVER FIRST: build with FIRST..N patches, each
+# build reusing the tree of the one before
+build_prefixes() {
+	_n=$3
+	while [ "$_n" -le "$npatches" ]; do
+		if step "$1: build with the first $_n of $npatches patches" in_root "$root" \
+			env KVM_SOURCE="$w/$1/src" KMF_KDIR="/usr/src/$2" KMF_PREFIX="$_n" \
+			KMF_INCREMENTAL=1 sh "$tree/src/kvm-fastpgd-build" "${2#linux-headers-}" \
+			"$w/$1/out"; then
+			pass "$t/build/$1/prefix-$_n"
+		else
+			fail "$t/build/$1/prefix-$_n" "kvm, kvm-intel or kvm-amd does not build from linux-source-$base $1 with the first $_n patches"
+		fi
+		_n=$((_n + 1))
+	done
+}
+
 : >"$matrix"
 good=
 for v in $versions; do
-	d="$work/$v"
-	if ! unpack "$v" "$d"; then
-		fail "$t/apply/$v" "could not download or unpack linux-source-$base=$v"
-		echo "$v: not tested (download failed)" >>"$matrix"
+	if ! fetch "$v"; then
+		# the archive's index still names it, but the file is gone from
+		# the pool: nobody can install it, so there is nothing to test
+		if grep -q '404' "$work/download.log"; then
+			note "linux-source-$base=$v: listed by apt but no longer downloadable (404); not tested"
+			echo "$v: not tested (listed by apt, but the archive no longer has the file)" >>"$matrix"
+		else
+			cat "$work/download.log" >&2
+			fail "$t/apply/$v" "could not download linux-source-$base=$v"
+			echo "$v: not tested (download failed)" >>"$matrix"
+		fi
 		continue
 	fi
-	if why=$(apply_all "$d"); then
+	step "unpack linux-source-$base $v" unpack "$v" "$work/$v/src" ||
+		die "cannot unpack linux-source-$base $v"
+	if [ "$v" = "$newest" ]; then
+		audit "$t/audit/stock-$v" "$acol" "$work/$v/src"
+	fi
+	if [ -z "$patches" ]; then
+		echo "$v: no series; audited" >>"$matrix"
+		continue
+	fi
+	cp -a "$work/$v/src" "$work/$v/applied"
+	if why=$(apply_all "$v" "$work/$v/applied"); then
 		pass "$t/apply/$v"
-		echo "$v: all $npatches patches apply, no fuzz, no offset" >>"$matrix"
 		good="$good $v"
+		m="all $npatches patches apply, no fuzz, no offset"
+		if [ "$v" = "$newest" ]; then
+			audit "$t/audit/ours-$v" "$aours" "$work/$v/applied"
+		fi
 	else
 		fail "$t/apply/$v" "first failing patch: $why"
-		echo "$v: fails at $why" >>"$matrix"
+		m="fails at $why"
 	fi
-	# 05/12 of the upstream series is not carried because the base has it
+	# 05/12 of the upstream series is not carried: the base has it
 	if [ "$base" = 5.10 ]; then
-		expect "$t/already-has-05/$v" "mmu_free_root_page() lacks WARN_ON(!sp) (upstream 9191b8f0745e); the series must carry it" \
-			grep -q 'if (WARN_ON(!sp))' "$d/arch/x86/kvm/mmu/mmu.c"
+		expect "$t/has-05of12/$v" "mmu_free_root_page() lacks WARN_ON(!sp) (upstream 9191b8f0745e); the series must carry it" \
+			grep -q 'if (WARN_ON(!sp))' "$work/$v/src/arch/x86/kvm/mmu/mmu.c"
 	fi
+	hdr=$(headers_for "$v")
+	if [ -z "$hdr" ] || ! step "install $hdr=$v" in_root "$root" \
+		apt-get install -y -q --no-install-recommends "$hdr=$v"; then
+		fail "$t/build/$v" "no kernel headers of linux-source-$base $v to build against"
+		m="$m; build not tested (no headers)"
+	else
+		first=$npatches
+		if [ "$v" = "$newest" ] || [ -n "$all_prefixes" ]; then
+			first=0
+		fi
+		build_prefixes "$v" "$hdr" "$first"
+		m="$m; builds with prefixes $first..$npatches against $hdr"
+	fi
+	echo "$v: $m" >>"$matrix"
+	rm -rf "${work:?}/$v/applied"
 done
 for v in $(grep -v '^#' "$pdir/known-good" 2>/dev/null || true); do
 	case " $good " in
 	*" $v "*) pass "$t/known-good/$v" ;;
-	*) fail "$t/known-good/$v" "listed in patches/$base/known-good but the series does not apply cleanly to it (or apt no longer offers it)" ;;
+	*) fail "$t/known-good/$v" "listed in patches/$base/known-good, but the series does not apply cleanly to it or apt no longer offers it" ;;
 	esac
 done
 
-# --- checkpatch, from the newest source ---------------------------------
-cp="$work/$newest/scripts/checkpatch.pl"
+cp="$work/$newest/src/scripts/checkpatch.pl"
 allow="$pdir/checkpatch-allow"
-for p in $patches; do
+[ -n "$patches" ] || exit 0
+for f in $(cd "$pdir" && find . -name '*.patch' | sed 's#^\./##' | sort); do
 	# UNKNOWN_COMMIT_ID: checkpatch looks commit ids up in a Linux git
 	# tree, which this test does not have.  --no-signoff: the patches are
 	# ours and carry no Signed-off-by (none is invented for anybody).
 	out=$(perl "$cp" --no-tree --no-signoff --terse --show-types \
-		--ignore UNKNOWN_COMMIT_ID "$pdir/$p" 2>&1 || true)
+		--ignore UNKNOWN_COMMIT_ID "$pdir/$f" 2>&1 || true)
 	bad=$(printf '%s\n' "$out" | grep -E ': (ERROR|WARNING|CHECK):' |
 		while IFS= read -r l; do
 			ty=$(printf '%s\n' "$l" | sed -n 's/.*: \(ERROR\|WARNING\|CHECK\):\([A-Z_0-9]*\):.*/\2/p')
-			if [ -f "$allow" ] && grep -q "^$p $ty " "$allow"; then
+			if [ -f "$allow" ] && grep -q "^${f##*/} $ty " "$allow"; then
 				continue
 			fi
 			printf '%s\n' "$l"
 		done)
 	if [ -z "$bad" ]; then
-		pass "$t/checkpatch/$p"
+		pass "$t/checkpatch/$f"
 	else
-		fail "$t/checkpatch/$p" "$(printf '%s\n' "$bad" | head -n 3 | tr '\n' ' ')"
+		fail "$t/checkpatch/$f" "$(printf '%s\n' "$bad" | head -n 3 | tr '\n' ' ')"
 	fi
 done
-
-# --- every prefix builds --------------------------------------------------
-ver=$(sed -n 's/^PACKAGE_VERSION="\(.*\)"/\1/p' "$KMF_TOP/dkms.conf")
-tree="/usr/src/kvm-mmu-fastpgd-$ver"
-mkdir -p "$root$tree"
-cp -a "$KMF_TOP/dkms.conf" "$KMF_TOP/src" "$KMF_TOP/patches" "$root$tree/"
-n=0
-while [ "$n" -le "$npatches" ]; do
-	if step "build with the first $n of $npatches patches ($kver)" in_root "$root" \
-		env KMF_PREFIX="$n" KMF_INCREMENTAL=1 sh "$tree/src/kvm-fastpgd-build" "$kver" /tmp/kmf-prefix; then
-		pass "$t/prefix/$n"
-	else
-		fail "$t/prefix/$n" "kvm, kvm-intel or kvm-amd does not build with the first $n patches"
-	fi
-	n=$((n + 1))
-done
-echo "apply matrix:"
+echo "apply matrix (linux-source-$base):"
 sed 's/^/  /' "$matrix"

@@ -41,9 +41,16 @@ for s in patches/*/series; do
 		case $p in '' | '#'*) continue ;; esac
 		[ -f "$d/$p" ] || { echo "missing $d/$p"; ok=0; }
 	done <"$s"
-	for p in "$d"/*.patch; do
+	# patches/BASE/SRCVER/ may only hold versions of listed patches
+	for p in "$d"/*.patch "$d"/*/*.patch; do
 		[ -e "$p" ] || continue
 		grep -q "^$(basename "$p")\$" "$s" || { echo "unlisted $p"; ok=0; }
 	done
 done
 expect static/series "series files and patches disagree" [ "$ok" = 1 ]
+
+# the audit table of docs/series-audit.md is the one docs/audit.tsv gives
+want=$(awk -F'\t' -f tests/lib/audit-table.awk docs/audit.tsv)
+have=$(sed -n '/^<!-- audit-table:/,/^<!-- audit-table end/p' docs/series-audit.md | sed '1d;$d')
+expect static/audit-table "docs/series-audit.md's table differs from docs/audit.tsv (regenerate it with tests/lib/audit-table.awk)" \
+	[ "$want" = "$have" ]

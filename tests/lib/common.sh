@@ -83,6 +83,7 @@ suite_of_base() {
 	case $1 in
 	5.10) echo bullseye ;;
 	6.1) echo bookworm ;;
+	6.12) echo bookworm ;; # linux-source-6.12 is in bookworm-security
 	*) die "no Debian release known for base '$1'" ;;
 	esac
 }

@@ -7,7 +7,10 @@
  *   pg-flush   the guest rewrites its own PTE (or PDE) without INVLPG, then
  *              clears and sets CR0.PG: it must see the new translation
  *   set-cpuid  KVM_SET_CPUID2 between two runs drops the MMU roots (same
- *              CPUID, and one with MAXPHYADDR lowered to 36)
+ *              CPUID, and one with MAXPHYADDR lowered to 36); noentry-*:
+ *              the roots loaded by a KVM_RUN that a pending signal stops
+ *              before VM entry, as Linux >= 5.16 refuses a new CPUID once
+ *              the guest ran
  *   efer-lme   the host switches the vCPU between 4-level and PAE paging
  *              with KVM_SET_SREGS: each switch resets the MMU and the guest
  *              sees the tables of the new mode; and KVM_SET_MSRS toggling
@@ -33,6 +36,7 @@
  * /dev/kvm error, 3 none failed but some were unsupported.
  */
 #include <errno.h>
+#include <signal.h>
 #include <inttypes.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -40,6 +44,7 @@
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "fuzz.h"
@@ -382,23 +387,75 @@ static int cpuid_frozen(void)
 	return r < 0;
 }
 
-static void set_cpuid(int maxphy, int frozen)
+/*
+ * Load the MMU roots without entering the guest: KVM_RUN with a signal
+ * pending that the vCPU's signal mask (KVM_SET_SIGNAL_MASK) lets through.
+ * KVM loads the roots (kvm_mmu_reload) before it checks for pending work
+ * and returns -EINTR; no VM entry took place, so even Linux >= 5.16
+ * accepts a new CPUID afterwards.  Returns 0 if KVM_RUN did not end so.
+ */
+static int load_roots_without_entry(struct vm *vm)
+{
+	struct {
+		struct kvm_signal_mask h;
+		uint8_t set[8];
+	} m;
+	struct timespec zero = { 0, 0 };
+	sigset_t usr1, old, run;
+	int r, e;
+
+	sigemptyset(&usr1);
+	sigaddset(&usr1, SIGUSR1);
+	sigprocmask(SIG_BLOCK, &usr1, &old);
+	run = old;
+	sigdelset(&run, SIGUSR1);
+	memset(&m, 0, sizeof(m));
+	m.h.len = sizeof(m.set);
+	memcpy(m.set, &run, sizeof(m.set));
+	xioctl(vm->vcpu, KVM_SET_SIGNAL_MASK, &m, "KVM_SET_SIGNAL_MASK");
+	raise(SIGUSR1);
+	r = ioctl(vm->vcpu, KVM_RUN, 0);
+	e = errno;
+	while (sigtimedwait(&usr1, NULL, &zero) == SIGUSR1)
+		;
+	xioctl(vm->vcpu, KVM_SET_SIGNAL_MASK, NULL, "KVM_SET_SIGNAL_MASK");
+	sigprocmask(SIG_SETMASK, &old, NULL);
+	return r < 0 && e == EINTR && vm->run->exit_reason == KVM_EXIT_INTR;
+}
+
+/*
+ * The MMU roots exist (the guest ran, or with noentry a KVM_RUN that was
+ * interrupted before VM entry loaded them); KVM_SET_CPUID2 must free
+ * them; the guest then runs on the rebuilt MMU.
+ */
+static void set_cpuid(int maxphy, int noentry, int frozen)
 {
 	struct vm vm;
 	struct fstate s = paged(F_4L, 0, 1);
 	struct kvm_cpuid2 *c;
 	long long c0[NR_COUNTERS], c1[NR_COUNTERS];
+	int r0;
 
-	begin("set-cpuid.%s", maxphy ? "maxphyaddr36" : "same");
-	if (frozen) {
-		unsupported("KVM_SET_CPUID2 after KVM_RUN is refused or ignored by this kernel");
+	begin("set-cpuid.%s%s", noentry ? "noentry-" : "",
+	      maxphy ? "maxphyaddr36" : "same");
+	if (frozen && !noentry) {
+		unsupported("KVM_SET_CPUID2 after KVM_RUN is refused or ignored by this kernel (see set-cpuid.noentry-*)");
 		return;
 	}
 	fresh(&vm);
 	host_set(&vm, &s);
-	op_read(&vm, FZ_WINDOW);
-	step(&vm, 1);
-	check_eq("read before", rd(&vm, 0), tag(1, 0));
+	if (noentry) {
+		if (!load_roots_without_entry(&vm)) {
+			failed("KVM_RUN with a signal pending did not return EINTR/KVM_EXIT_INTR");
+			end();
+			vm_destroy(&vm);
+			return;
+		}
+	} else {
+		op_read(&vm, FZ_WINDOW);
+		step(&vm, 1);
+		check_eq("read before", rd(&vm, 0), tag(1, 0));
+	}
 
 	c = supported_cpuid(&vm);
 	if (maxphy && !lower_maxphyaddr(c)) {
@@ -408,9 +465,11 @@ static void set_cpuid(int maxphy, int frozen)
 		return;
 	}
 	counters_read(c0);
-	xioctl(vm.vcpu, KVM_SET_CPUID2, c, "KVM_SET_CPUID2");
+	r0 = ioctl(vm.vcpu, KVM_SET_CPUID2, c);
 	counters_read(c1);
 	free(c);
+	if (r0 < 0)
+		failed("KVM_SET_CPUID2: %s", strerror(errno));
 	/*
 	 * Roots freed, not kvm_mmu_unload calls: the compiler may inline
 	 * kvm_mmu_unload into its caller in mmu.c (it does in the modules
@@ -870,8 +929,10 @@ int correct(int argc, char **argv)
 		if (all || !strcmp(argv[i], "set-cpuid")) {
 			int frozen = cpuid_frozen();
 
-			set_cpuid(0, frozen);
-			set_cpuid(1, frozen);
+			set_cpuid(0, 0, frozen);
+			set_cpuid(1, 0, frozen);
+			set_cpuid(0, 1, frozen);
+			set_cpuid(1, 1, frozen);
 		}
 		if (all || !strcmp(argv[i], "efer-lme")) {
 			efer_sregs();

@@ -891,7 +891,7 @@ static void nested(int nnpt, int wp_probe)
 
 static void usage(void)
 {
-	die(2, "usage: vmm [--formats 2l,pae,4l] correct [--negate] [--expect-lme-reset] [--no-l2-wp-probe] pg-flush|set-cpuid|efer-lme|smm|all ...");
+	die(2, "usage: vmm [--formats 2l,pae,4l] correct [--negate] [--expect-lme-reset] [--no-l2-wp-probe] pg-flush|set-cpuid|efer-lme|smm|nested|all ...");
 }
 
 int correct(int argc, char **argv)

@@ -28,8 +28,9 @@
  * unsupported ..."; "unsupported" says why it cannot run here (KVM lacks the
  * capability, a counter is absent) and never counts as a pass.  --negate
  * inverts each case's key expectations (the value the guest must see, the
- * counter that must move): every case that can run must then fail, which
- * shows that its checks can fail.  The page tables, window and ops are the
+ * counter that must move): every case that can run must then fail, and
+ * "negated_keys_failed=N/N other_failed=0" says that each of its key
+ * expectations failed and nothing else did.  The page tables, window and ops are the
  * fuzzer's (fuzz.c); each case runs in a fresh VM.
  *
  * Exit status: 0 all ran cases passed, 1 a case failed, 2 usage or
@@ -60,6 +61,8 @@ static int n_pass, n_fail, n_unsup;
 /* the case being run: its name, whether a check failed, and why */
 static char cname[64];
 static int cfailed;
+/* key expectations evaluated, and how many of them failed */
+static int nkeys, nkeys_failed;
 static char cwhy[400], cinfo[400];
 /* why a part of the case could not run (then it cannot pass) */
 static const char *cunsup;
@@ -73,6 +76,7 @@ static void begin(const char *fmt, ...)
 	vsnprintf(cname, sizeof(cname), fmt, ap);
 	va_end(ap);
 	cfailed = 0;
+	nkeys = nkeys_failed = 0;
 	cunsup = NULL;
 	cwhy[0] = cinfo[0] = '\0';
 	snprintf(die_context, sizeof(die_context), "vmm: correct test=%s", cname);
@@ -112,7 +116,8 @@ static void check_eq(const char *what, uint64_t got, uint64_t want)
 /* a key expectation of the case: with --negate it must not hold */
 static void key_eq(const char *what, uint64_t got, uint64_t want)
 {
-	if ((got == want) == negate)
+	nkeys++;
+	if ((got == want) == negate && ++nkeys_failed)
 		failed("%s: %#" PRIx64 ", expected %s%#" PRIx64, what, got,
 		       negate ? "(negated) not " : "", want);
 }
@@ -120,7 +125,8 @@ static void key_eq(const char *what, uint64_t got, uint64_t want)
 /* a key counter expectation: the kprobe counted at least one hit */
 static void key_counted(const char *what, long long delta)
 {
-	if ((delta > 0) == negate)
+	nkeys++;
+	if ((delta > 0) == negate && ++nkeys_failed)
 		failed("%s: %lld calls, expected %s", what, delta,
 		       negate ? "(negated) none" : "at least one");
 }
@@ -129,6 +135,14 @@ static void end(void)
 {
 	const char *r = cfailed ? "fail" : cunsup ? "unsupported" : "pass";
 
+	/*
+	 * With --negate every key expectation must have failed, not just one:
+	 * each of them can fail.
+	 */
+	if (negate)
+		info("%snegated_keys_failed=%d/%d other_failed=%d",
+		     cinfo[0] ? " " : "", nkeys_failed, nkeys,
+		     cfailed - nkeys_failed);
 	if (cfailed)
 		n_fail++;
 	else if (cunsup)
@@ -870,7 +884,7 @@ static void nested(int nnpt, int wp_probe)
 	run_guest(&vm);
 	r1 = resets();
 	check_eq("runs", mb32(&vm, MB_NREADS), 4 * runs);
-	for (i = 0; i < runs && !cfailed; i++) {
+	for (i = 0; i < runs && mb32(&vm, MB_NREADS) == 4U * runs; i++) {
 		int l1wp = i % 2, l2wp = !(i % 2);
 		char what[96];
 

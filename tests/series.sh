@@ -139,7 +139,8 @@ headers_for() {
 	in_root "$root" apt-cache search --names-only \
 		"^linux-headers-${base}[.0-9]*-[0-9]+-amd64\$" | awk '{ print $1 }' |
 		while read -r _h; do
-			if in_root "$root" apt-cache madison "$_h" | grep -q "| $1 |"; then
+			if in_root "$root" apt-cache madison "$_h" |
+				awk -F'|' '{ gsub(/ /, "", $2); print $2 }' | grep -qxF "$1"; then
 				echo "$_h"
 				return 0
 			fi

@@ -55,7 +55,7 @@ try() {
 B="$tree/src/kvm-fastpgd-build"
 try unknown-kernel 77 'not supported by kvm-mmu-fastpgd.*skipped' \
 	sh "$B" 4.19.0-27-amd64 /tmp/o
-try already-included 77 "6.12.48+deb12-amd64 already contains upstream's CR0.WP fix.*using the kernel's own KVM" \
+try already-included 77 "6[.]12[.]48[+]deb12-amd64 already contains upstream's CR0.WP fix.*using the kernel's own KVM" \
 	sh "$B" 6.12.48+deb12-amd64 /tmp/o
 try newer-kernel 77 "9.9.9-1-amd64 already contains upstream's CR0.WP fix.*using the kernel's own KVM" \
 	sh "$B" 9.9.9-1-amd64 /tmp/o

@@ -100,9 +100,12 @@ root_tarball() {
 	echo "$_tar"
 }
 
-# fresh_root SUITE BASE DIR: a fresh copy of the system in DIR.
+# fresh_root SUITE BASE DIR: a fresh copy of the system in DIR.  Tests may
+# run side by side: the first to need a system makes it, the others wait.
 fresh_root() {
-	_tar=$(root_tarball "$1" "$2") || return 1
+	mkdir -p "$KMF_CACHE/roots"
+	_tar=$(flock "$KMF_CACHE/roots/.lock" sh -c 'KMF_TOP=$1; . "$1/tests/lib/common.sh"; . "$1/tests/lib/chroot.sh"; root_tarball "$2" "$3"' \
+		- "$KMF_TOP" "$1" "$2") || return 1
 	if [ -d "$3" ]; then
 		chroot_umounts "$3"
 		rm -rf "$3"

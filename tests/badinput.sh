@@ -17,7 +17,7 @@ ver=$(sed -n 's/^PACKAGE_VERSION="\(.*\)"/\1/p' "$KMF_TOP/dkms.conf")
 fresh_root "$suite" "$base" "$root"
 trap 'exit 130' INT
 trap 'exit 143' TERM
-trap 'chroot_umounts "$root"; [ "${KMF_KEEP:-}" = 1 ] || rm -rf "$root"' EXIT
+trap 'drop_system "$root"' EXIT
 chroot_mounts "$root"
 kver=$(find "$root/lib/modules" -mindepth 1 -maxdepth 1 -printf '%f\n' | sort -V | tail -n 1)
 kv=$(in_root "$root" dpkg-query -W -f='${Version}' "linux-image-$kver")

@@ -53,7 +53,7 @@ mkdir -p "$srcs" "$KMF_BUILD/results"
 fresh_root "$suite" "$base" "$root"
 trap 'exit 130' INT
 trap 'exit 143' TERM
-trap 'umount "$root/var/cache/kmf-sources" 2>/dev/null || true; chroot_umounts "$root"; [ "${KMF_KEEP:-}" = 1 ] || rm -rf "$root"' EXIT
+trap 'drop_system "$root"' EXIT
 chroot_mounts "$root"
 mkdir -p "$root/var/cache/kmf-sources"
 mount --bind "$srcs" "$root/var/cache/kmf-sources"

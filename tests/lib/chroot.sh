@@ -27,7 +27,7 @@ chroot_umounts() {
 # drop_system DIR: unmount what the tests mounted in a system, then delete
 # it, but only if nothing is mounted below it any more: deleting through a
 # bind-mounted /dev would delete the host's device nodes.  KMF_KEEP=1 keeps
-# it.
+# it, unless a second argument "always" is given.
 drop_system() {
 	for _ds in "$1/var/cache/kmf-sources" "$1/var/cache/apt/archives"; do
 		! mountpoint -q "$_ds" || umount "$_ds" || true
@@ -37,7 +37,7 @@ drop_system() {
 		note "file systems still mounted under $1: not deleting it"
 		return 0
 	fi
-	[ "${KMF_KEEP:-}" = 1 ] || rm -rf "$1"
+	[ "${KMF_KEEP:-}" = 1 ] && [ "${2:-}" != always ] || rm -rf "$1"
 }
 
 # in_root DIR cmd...: run a command inside the system, non-interactively.
@@ -123,7 +123,7 @@ fresh_root() {
 	_tar=$(flock "$KMF_CACHE/roots/.lock" sh -c 'KMF_TOP=$1; . "$1/tests/lib/common.sh"; . "$1/tests/lib/chroot.sh"; root_tarball "$2" "$3"' \
 		- "$KMF_TOP" "$1" "$2") || return 1
 	if [ -d "$3" ]; then
-		KMF_KEEP= drop_system "$3"
+		drop_system "$3" always
 		[ ! -d "$3" ] || die "cannot replace $3: file systems are still mounted below it"
 	fi
 	mkdir -p "$3"

@@ -37,7 +37,9 @@ drop_system() {
 		note "file systems still mounted under $1: not deleting it"
 		return 0
 	fi
-	[ "${KMF_KEEP:-}" = 1 ] && [ "${2:-}" != always ] || rm -rf "$1"
+	if [ "${KMF_KEEP:-}" != 1 ] || [ "${2:-}" = always ]; then
+		rm -rf "$1"
+	fi
 }
 
 # in_root DIR cmd...: run a command inside the system, non-interactively.

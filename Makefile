@@ -3,7 +3,7 @@ SHELL := /bin/sh
 
 BASE ?= 5.10
 
-.PHONY: all vmm check check-quick demo bench deps clean distclean
+.PHONY: all vmm check check-quick demo bench series-matrix deps clean distclean
 
 all: vmm
 
@@ -27,6 +27,12 @@ demo: vmm
 bench: vmm
 	sh tests/deps.sh
 	KMF_RESULTS=build/results/bench-checks.txt sh tests/suite.sh --tests bench $(BASE)
+
+# The series against every Debian source of BASE, every prefix on every
+# version (make check builds every prefix on the newest version only)
+series-matrix:
+	sh tests/deps.sh
+	sh tests/series.sh --all-prefixes $(BASE)
 
 clean:
 	$(MAKE) -C tests/vmm clean

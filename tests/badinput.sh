@@ -17,7 +17,7 @@ ver=$(sed -n 's/^PACKAGE_VERSION="\(.*\)"/\1/p' "$KMF_TOP/dkms.conf")
 fresh_root "$suite" "$base" "$root"
 trap 'exit 130' INT
 trap 'exit 143' TERM
-trap 'chroot_umounts "$root"; [ "${KMF_KEEP:-}" = 1 ] || rm -rf "$root"' EXIT
+trap 'drop_system "$root"' EXIT
 chroot_mounts "$root"
 kver=$(find "$root/lib/modules" -mindepth 1 -maxdepth 1 -printf '%f\n' | sort -V | tail -n 1)
 kv=$(in_root "$root" dpkg-query -W -f='${Version}' "linux-image-$kver")
@@ -54,6 +54,10 @@ try() {
 
 B="$tree/src/kvm-fastpgd-build"
 try unknown-kernel 77 'not supported by kvm-mmu-fastpgd.*skipped' \
+	sh "$B" 4.19.0-27-amd64 /tmp/o
+try already-included 77 "6[.]12[.]48[+]deb12-amd64 already contains upstream's CR0.WP fix.*using the kernel's own KVM" \
+	sh "$B" 6.12.48+deb12-amd64 /tmp/o
+try newer-kernel 77 "9.9.9-1-amd64 already contains upstream's CR0.WP fix.*using the kernel's own KVM" \
 	sh "$B" 9.9.9-1-amd64 /tmp/o
 try unknown-base 77 'kernel base 5.15 is not supported.*skipped' \
 	sh "$B" 5.15.0-1-amd64 /tmp/o

@@ -53,7 +53,7 @@ mkdir -p "$srcs" "$KMF_BUILD/results"
 fresh_root "$suite" "$base" "$root"
 trap 'exit 130' INT
 trap 'exit 143' TERM
-trap 'umount "$root/var/cache/kmf-sources" 2>/dev/null || true; chroot_umounts "$root"; [ "${KMF_KEEP:-}" = 1 ] || rm -rf "$root"' EXIT
+trap 'drop_system "$root"' EXIT
 chroot_mounts "$root"
 mkdir -p "$root/var/cache/kmf-sources"
 mount --bind "$srcs" "$root/var/cache/kmf-sources"
@@ -139,7 +139,8 @@ headers_for() {
 	in_root "$root" apt-cache search --names-only \
 		"^linux-headers-${base}[.0-9]*-[0-9]+-amd64\$" | awk '{ print $1 }' |
 		while read -r _h; do
-			if in_root "$root" apt-cache madison "$_h" | grep -q "| $1 |"; then
+			if in_root "$root" apt-cache madison "$_h" |
+				awk -F'|' '{ gsub(/ /, "", $2); print $2 }' | grep -qxF "$1"; then
 				echo "$_h"
 				return 0
 			fi

@@ -9,6 +9,7 @@
 #   bench       the CR0.WP benchmark         -> results/bench-KVER-VENDOR.json
 #   fuzz        the paging-state fuzzer      -> results/fuzz-KVER-VENDOR.json
 #   selftests   the kernel's KVM selftests   -> results/selftests-KVER-VENDOR.json
+#   correct     correctness the series keeps -> results/correct-KVER-VENDOR.txt
 #
 #   tests/suite.sh [--quick] [--tests LIST] [--intel-tests LIST]
 #                  [--vendors LIST] BASE
@@ -117,6 +118,7 @@ for vendor in $vendors; do
 		bench) eval_bench "$t/bench" "$vendor" ;;
 		fuzz) eval_fuzz "$t/fuzz" "$vendor" ;;
 		selftests) eval_selftests "$t/selftests" "$vendor" ;;
+		correct) eval_correct "$t/correct" "$vendor" ;;
 		esac
 	done
 	d=$(grep -c '^KMF-DMESG' "$clog" || true)

@@ -24,6 +24,24 @@ chroot_umounts() {
 	done
 }
 
+# drop_system DIR: unmount what the tests mounted in a system, then delete
+# it, but only if nothing is mounted below it any more: deleting through a
+# bind-mounted /dev would delete the host's device nodes.  KMF_KEEP=1 keeps
+# it, unless a second argument "always" is given.
+drop_system() {
+	for _ds in "$1/var/cache/kmf-sources" "$1/var/cache/apt/archives"; do
+		! mountpoint -q "$_ds" || umount "$_ds" || true
+	done
+	chroot_umounts "$1" 2>/dev/null || true
+	if awk -v d="$1/" 'index($2, d) == 1 { found = 1 } END { exit !found }' /proc/mounts; then
+		note "file systems still mounted under $1: not deleting it"
+		return 0
+	fi
+	if [ "${KMF_KEEP:-}" != 1 ] || [ "${2:-}" = always ]; then
+		rm -rf "$1"
+	fi
+}
+
 # in_root DIR cmd...: run a command inside the system, non-interactively.
 in_root() {
 	_r=$1
@@ -100,12 +118,15 @@ root_tarball() {
 	echo "$_tar"
 }
 
-# fresh_root SUITE BASE DIR: a fresh copy of the system in DIR.
+# fresh_root SUITE BASE DIR: a fresh copy of the system in DIR.  Tests may
+# run side by side: the first to need a system makes it, the others wait.
 fresh_root() {
-	_tar=$(root_tarball "$1" "$2") || return 1
+	mkdir -p "$KMF_CACHE/roots"
+	_tar=$(flock "$KMF_CACHE/roots/.lock" sh -c 'KMF_TOP=$1; . "$1/tests/lib/common.sh"; . "$1/tests/lib/chroot.sh"; root_tarball "$2" "$3"' \
+		- "$KMF_TOP" "$1" "$2") || return 1
 	if [ -d "$3" ]; then
-		chroot_umounts "$3"
-		rm -rf "$3"
+		drop_system "$3" always
+		[ ! -d "$3" ] || die "cannot replace $3: file systems are still mounted below it"
 	fi
 	mkdir -p "$3"
 	step "unpack Debian $1 system into $3" tar -C "$3" --zstd -xf "$_tar"

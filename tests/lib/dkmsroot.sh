@@ -40,7 +40,5 @@ dkms_root() {
 
 # drop_root: unmount and delete the system of dkms_root (KMF_KEEP=1 keeps it)
 drop_root() {
-	[ -n "${root:-}" ] || return 0
-	chroot_umounts "$root"
-	[ "${KMF_KEEP:-}" = 1 ] || rm -rf "$root"
+	[ -z "${root:-}" ] || drop_system "$root"
 }

@@ -151,3 +151,59 @@ eval_selftests() {
 	expect "$_t/$_vendor/stock-passes-some" "no selftest passed on the stock modules (log: $clog)" [ "${np:-0}" -gt 0 ]
 	expect "$_t/$_vendor/no-regression" "pass on stock, not on ours: $reg" [ -z "$reg" ]
 }
+
+# eval_correct T VENDOR: "vmm correct" (tests/guest/correct.sh) on every
+# module configuration.  A case passes if it passed and its control run
+# (expectations negated) failed in each of its key expectations and in
+# nothing else; a case that cannot run in a configuration is recorded as
+# SKIP, never as a pass.
+eval_correct() {
+	_t=$1 _vendor=$2
+	_out="$KMF_BUILD/results/correct-$kver-$_vendor.txt"
+	grep '^KMF-CORRECT' "$clog" >"$_out" || true
+	awk '
+		function field(k,    i) { for (i = 2; i <= NF; i++) if (index($i, k "=") == 1) return substr($i, length(k) + 2); return "" }
+		function why(    i) { i = index($0, " why: "); return i ? substr($0, i + 6) : "" }
+		$1 == "KMF-CORRECT-CONFIG" {
+			c = field("set") "/tdp" field("tdp") "-mmu" field("tdp_mmu")
+			cfg[c] = 1; ncfg++
+			next
+		}
+		$1 == "KMF-CORRECT" {
+			c = field("set") "/tdp" field("tdp") "-mmu" field("tdp_mmu")
+			k = c "/" field("test")
+			if (field("run") == "control") {
+				ctl[k] = field("result")
+				split(field("negated_keys_failed"), kf, "/")
+				ckeys[k] = kf[1] "/" kf[2] " other_failed=" field("other_failed")
+				cok[k] = kf[2] > 0 && kf[1] == kf[2] && field("other_failed") == "0"
+				next
+			}
+			if (!(k in res)) order[n++] = k
+			res[k] = field("result"); w[k] = why()
+			split(field("test"), g, "."); grp[c, g[1]] = 1
+		}
+		END {
+			printf "configs %d\n", ncfg
+			for (c in cfg)
+				for (j = split("pg-flush set-cpuid efer-lme smm nested", gs, " "); j > 0; j--)
+					if (!((c, gs[j]) in grp)) printf "fail %s/%s no result\n", c, gs[j]
+			for (i = 0; i < n; i++) {
+				k = order[i]
+				if (res[k] == "pass" && ctl[k] == "fail" && cok[k]) printf "pass %s\n", k
+				else if (res[k] == "pass" && ctl[k] == "fail") printf "fail %s control run (negated expectations): not every key expectation failed, or something else did: negated_keys_failed=%s\n", k, ckeys[k]
+				else if (res[k] == "pass") printf "fail %s passed, but so did its control run (negated expectations): %s\n", k, (k in ctl) ? ctl[k] : "missing"
+				else if (res[k] == "unsupported") printf "skip %s %s\n", k, w[k]
+				else printf "fail %s %s: %s\n", k, res[k], w[k]
+			}
+		}' "$_out" >"$_out.eval"
+	_nc=$(sed -n 's/^configs //p' "$_out.eval")
+	expect "$_t/$_vendor/configurations" "${_nc:-0} module configurations ran (log: $clog)" [ "${_nc:-0}" -ge 4 ]
+	while read -r _st _k _why; do
+		case $_st in
+		pass) pass "$_t/$_vendor/$_k" ;;
+		skip) skip "$_t/$_vendor/$_k" "$_why" ;;
+		fail) fail "$_t/$_vendor/$_k" "$_why" ;;
+		esac
+	done <"$_out.eval"
+}

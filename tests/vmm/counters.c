@@ -104,6 +104,11 @@ static long long instance_events(const char *instance)
 	return cpu ? sum : -1;
 }
 
+long long counter_kprobe(const char *event)
+{
+	return kprobe_hits(event);
+}
+
 void counters_read(long long *v)
 {
 	int i;

@@ -14,5 +14,7 @@ enum {
 /* current value of each counter, -1 where the kernel lacks it */
 void counters_read(long long *v);
 const char *counter_name(int i);
+/* hits of the kprobe event of that name (kmf/EVENT), -1 if none */
+long long counter_kprobe(const char *event);
 
 #endif

@@ -20,25 +20,8 @@
 #include <string.h>
 #include <sys/ioctl.h>
 
+#include "fuzz.h"
 #include "vm.h"
-
-enum fmt { F_2L, F_PAE, F_4L };
-
-struct fstate {
-	int pg, fmt, set, cs64;
-	int wp, pse, pge, smep, smap, pke, nxe;
-};
-
-/* page tables, see build_fuzz_tables() */
-#define T_PD32(s)	(FZ_TABLES + 0x0000 + (s) * 0x1000)
-#define T_PT32_ID	(FZ_TABLES + 0x2000)
-#define T_PT32_WIN(s)	(FZ_TABLES + 0x3000 + (s) * 0x1000)
-#define T_PD64(s)	(FZ_TABLES + 0x5000 + (s) * 0x1000)
-#define T_PT64_ID	(FZ_TABLES + 0x7000)
-#define T_PT64_WIN(s)	(FZ_TABLES + 0x8000 + (s) * 0x1000)
-#define T_PDPT32(s)	(FZ_TABLES + 0xa000 + (s) * 0x20)
-#define T_PML4(s)	(FZ_TABLES + 0xb000 + (s) * 0x1000)
-#define T_PDPT64(s)	(FZ_TABLES + 0xd000 + (s) * 0x1000)
 
 static uint64_t rng;
 
@@ -60,7 +43,7 @@ static int coin(void)
 	return rnd() >> 63;
 }
 
-static uint64_t win_pa(int region, int page)
+uint64_t win_pa(int region, int page)
 {
 	static const uint64_t base[] = { FZ_WINDOW, FZ_WIN_A, FZ_WIN_B };
 
@@ -68,7 +51,7 @@ static uint64_t win_pa(int region, int page)
 }
 
 /* what the host put at offset 0 of a window page: unique per page */
-static uint32_t tag(int region, int page)
+uint32_t tag(int region, int page)
 {
 	return 0x5a000000U | region << 16 | page;
 }
@@ -91,7 +74,7 @@ static uint32_t get32(struct vm *vm, uint64_t a)
 	return v;
 }
 
-static void build_fuzz_tables(struct vm *vm)
+void build_fuzz_tables(struct vm *vm)
 {
 	int s, i;
 
@@ -127,7 +110,7 @@ static uint64_t gate(uint64_t off, unsigned int sel)
 	       (off >> 16 & 0xffff) << 48;
 }
 
-static void build_descriptors(struct vm *vm)
+void build_descriptors(struct vm *vm)
 {
 	int v;
 
@@ -153,30 +136,30 @@ static void build_descriptors(struct vm *vm)
 	put64(vm, FZ_IDTR64 + 2, FZ_IDT64);
 }
 
-static int lma(const struct fstate *s)
+int lma(const struct fstate *s)
 {
 	return s->pg && s->fmt == F_4L;
 }
 
-static uint64_t cr0_of(const struct fstate *s)
+uint64_t cr0_of(const struct fstate *s)
 {
 	return 0x33 | (uint64_t)s->wp << 16 | (uint64_t)s->pg << 31;
 }
 
-static uint64_t cr4_of(const struct fstate *s)
+uint64_t cr4_of(const struct fstate *s)
 {
 	return (uint64_t)(s->fmt != F_2L) << 5 | s->pse << 4 | s->pge << 7 |
 	       (uint64_t)s->smep << 20 | (uint64_t)s->smap << 21 |
 	       (uint64_t)s->pke << 22;
 }
 
-static uint64_t efer_of(const struct fstate *s)
+uint64_t efer_of(const struct fstate *s)
 {
 	return (uint64_t)(s->fmt == F_4L) << 8 | (uint64_t)lma(s) << 10 |
 	       (uint64_t)s->nxe << 11;
 }
 
-static uint64_t cr3_of(const struct fstate *s)
+uint64_t cr3_of(const struct fstate *s)
 {
 	switch (s->fmt) {
 	case F_2L:
@@ -223,7 +206,7 @@ static void rand_state(struct vm *vm, struct fstate *s, int allow64)
 	s->cs64 = allow64 && lma(s) && coin();
 }
 
-static void host_set(struct vm *vm, const struct fstate *s)
+void host_set(struct vm *vm, const struct fstate *s)
 {
 	struct kvm_sregs sr;
 

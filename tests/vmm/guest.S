@@ -272,7 +272,11 @@ fuzz32:
 	wrmsr
 	pop	%ecx
 	jmp	7f
-5:	lidt	(%edx)
+5:	cmp	$OP_LIDT, %eax
+	jne	6f
+	lidt	(%edx)
+	jmp	7f
+6:	call	ops_more32
 7:	add	$16, %edi
 	dec	%ecx
 	jmp	1b
@@ -286,6 +290,37 @@ fuzz32:
 	mov	$PORT_DONE, %dx
 	out	%al, %dx
 	hlt
+
+/*
+ * The ops of the correctness tests, 32-bit code: %eax the op, %edx the
+ * low half of its value, %edi the op, %ebx the mailbox; keeps %ecx, %edi.
+ * An unknown op is a #UD, reported to the host.
+ */
+ops_more32:
+	cmp	$OP_STORE, %eax
+	jne	1f
+	mov	4(%edi), %esi
+	mov	%edx, (%esi)
+	mov	12(%edi), %eax
+	mov	%eax, 4(%esi)
+	ret
+1:	cmp	$OP_READ, %eax
+	jne	2f
+	mov	(%edx), %eax
+	mov	MB_NREADS(%ebx), %esi
+	mov	%eax, MB_READS(%ebx,%esi,4)
+	incl	MB_NREADS(%ebx)
+	ret
+2:	cmp	$OP_INVLPG, %eax
+	jne	3f
+	invlpg	(%edx)
+	ret
+3:	cmp	$OP_SYNC, %eax
+	jne	4f
+	mov	$PORT_SYNC, %dx
+	out	%al, %dx
+	ret
+4:	ud2
 
 	.globl	pf32
 pf32:	/* #PF in legacy protected mode: the check's write to MB_VA + 4 is
@@ -371,7 +406,11 @@ fuzz64:
 	wrmsr
 	pop	%rcx
 	jmp	7f
-5:	lidt	(%rdx)
+5:	cmp	$OP_LIDT, %eax
+	jne	6f
+	lidt	(%rdx)
+	jmp	7f
+6:	call	ops_more64
 7:	add	$16, %rdi
 	dec	%ecx
 	jmp	1b
@@ -385,6 +424,32 @@ fuzz64:
 	mov	$PORT_DONE, %dx
 	out	%al, %dx
 	hlt
+
+/* The same, 64-bit code. */
+ops_more64:
+	cmp	$OP_STORE, %eax
+	jne	1f
+	mov	4(%rdi), %esi
+	mov	8(%rdi), %rax
+	mov	%rax, (%rsi)
+	ret
+1:	cmp	$OP_READ, %eax
+	jne	2f
+	mov	(%rdx), %eax
+	mov	MB_NREADS(%rbx), %esi
+	mov	%eax, MB_READS(%rbx,%rsi,4)
+	incl	MB_NREADS(%rbx)
+	ret
+2:	cmp	$OP_INVLPG, %eax
+	jne	3f
+	invlpg	(%rdx)
+	ret
+3:	cmp	$OP_SYNC, %eax
+	jne	4f
+	mov	$PORT_SYNC, %dx
+	out	%al, %dx
+	ret
+4:	ud2
 
 	.globl	pf64
 pf64:	/* #PF with IA-32e active (64-bit or compatibility mode) */

@@ -26,6 +26,9 @@ struct vm {
 	long long c0[NR_COUNTERS], c1[NR_COUNTERS];
 	struct timespec t0, t1;
 	int synced;
+	/* if set, called on every OUT first; returns 1 if it handled it */
+	int (*on_io)(struct vm *vm);
+	void *priv;
 };
 
 extern char die_context[512];
@@ -44,5 +47,7 @@ uint64_t run_guest(struct vm *vm);
 extern unsigned int fuzz_formats;
 extern int fuzz_no_unpaged_smep;
 int fuzz(struct vm *vm, uint64_t seed, unsigned long steps);
+void vm_destroy(struct vm *vm);
+int correct(int argc, char **argv);
 
 #endif

@@ -11,6 +11,8 @@
  *   vmm [options] run WORKLOAD   toggle | toggle+touch | cpuid: one timed
  *                                loop, printed as key=value pairs
  *   vmm [--seed S] [--iters N] fuzz   N random paging-state steps (fuzz.c)
+ *   vmm [--formats F] correct [--negate] TEST...   correctness tests
+ *                                (correct.c)
  * options: --mode 64|pae  --cd (guest CR0.CD=1)  --iters N  --pages M
  *          --timeout SECS (per guest run)
  *          fuzz: --formats 2l,pae,4l  --no-unpaged-smep
@@ -110,6 +112,7 @@ void vm_create(struct vm *vm)
 	struct kvm_userspace_memory_region region = { 0 };
 	int api, size;
 
+	memset(vm, 0, sizeof(*vm));
 	vm->kvm = open("/dev/kvm", O_RDWR | O_CLOEXEC);
 	if (vm->kvm < 0)
 		die(2, "/dev/kvm: %s", strerror(errno));
@@ -278,6 +281,8 @@ uint64_t run_guest(struct vm *vm)
 		case KVM_EXIT_IO:
 			if (vm->run->io.direction != KVM_EXIT_IO_OUT)
 				dump_and_die(vm, "unexpected port input");
+			if (vm->on_io && vm->on_io(vm))
+				break;
 			if (vm->run->io.port == PORT_SYNC) {
 				vm->synced = 1;
 				if (vm->counting)
@@ -373,7 +378,7 @@ static int cmd_check(struct vm *vm, unsigned long bytes, unsigned long pages)
 
 static void usage(void)
 {
-	die(2, "usage: vmm [--mode 64|pae] [--cd] [--iters N] [--pages M] [--seed S] [--timeout SECS] check|run toggle|toggle+touch|cpuid|fuzz");
+	die(2, "usage: vmm [--mode 64|pae] [--cd] [--iters N] [--pages M] [--seed S] [--timeout SECS] check|run toggle|toggle+touch|cpuid|fuzz|correct TEST...");
 }
 
 static unsigned long num(const char *s)
@@ -444,6 +449,8 @@ int main(int argc, char **argv)
 
 		sigaction(SIGALRM, &sa, NULL);	/* no SA_RESTART: KVM_RUN returns */
 	}
+	if (!strcmp(argv[i], "correct"))
+		return correct(argc - i - 1, argv + i + 1);
 	vm_create(&vm);
 	if (!strcmp(argv[i], "fuzz") && i + 1 == argc) {
 		if (!have_seed)

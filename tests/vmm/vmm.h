@@ -19,6 +19,7 @@
 #define PORT_DONE	0x3f0
 #define PORT_SYNC	0x3f1	/* warm-up done, measurement starts */
 #define PORT_EXC	0x3f2	/* unexpected exception, see MB_EXC_* */
+#define PORT_SMM	0x3f3	/* the SMI handler of correct.S is running */
 
 /* mailbox: offsets of its fields */
 #define MB_CMD		0	/* u32: CMD_* */
@@ -53,6 +54,41 @@
 #define OP_CR4		4
 #define OP_EFER		8	/* wrmsr 0xc0000080 */
 #define OP_LIDT		9	/* value: address of a 6-byte IDTR image */
+/* correctness tests (correct.c) */
+#define OP_STORE	10	/* store the u64 value at the address in pad */
+#define OP_READ		11	/* append the u32 at address value to MB_READS */
+#define OP_INVLPG	12	/* invlpg at address value */
+#define OP_SYNC		13	/* OUT to PORT_SYNC (the host may act) */
+#define MB_NREADS	104	/* u32: entries in MB_READS */
+#define MB_READS	0x600	/* u32 each, up to MB_MAX_READS */
+#define MB_MAX_READS	64
+#define MB_SCRATCH	0x800	/* what a correctness step's final check reads */
+/* SMI handler (correct.S): it stores MB_SMM_VAL at MB_SMM_PTE, copies the
+ * u32 at FZ_WINDOW (read with paging off) to MB_SMM_READ, sets the mark */
+#define MB_SMM_PTE	0x900	/* u32: address */
+#define MB_SMM_VAL	0x904	/* u32 */
+#define MB_SMM_READ	0x908	/* u32 */
+#define MB_SMM_MARK	0x90c	/* u32: SMM_MARK once the handler ran */
+#define SMM_MARK	0x534d4d21
+#define SMBASE		0x30000	/* the default SMBASE: free guest memory */
+#define SMM_ENTRY	(SMBASE + 0x8000)
+/* nested SVM (correct.S): L1 runs L2 MB_NRUNS times, toggling CR0.WP */
+#define MB_NFLAGS	0x910	/* u32: 1 toggle L1's CR0.WP, 2 L2's */
+#define MB_L2READ	0x914	/* u32: what L2 read */
+#define MB_NRUNS	0x918	/* u32 */
+#define NS_VMCB		0x50000
+#define NS_HSAVE	0x51000
+#define NS_NPT		0x52000	/* PML4, PDPT, PD: nested page tables */
+#define NS_IOPM		0x56000	/* 12 KiB, zero */
+#define NS_MSRPM	0x5a000	/* 8 KiB, zero */
+#define NS_L2_STACK	0x5f000
+#define NS_L1_CODE	0x60000
+#define NS_L2_CODE	0x61000
+#define NS_L2_WP_PROBE	14	/* offset of L2's 7-byte write to the RO page */
+#define VMCB_EXIT_CODE	0x070
+#define VMCB_CR0	0x558
+#define VMCB_RIP	0x578
+#define VMCB_RSP	0x5d8
 
 /* fuzzer memory: descriptor tables, page tables, the test window */
 #define FZ_GDT		0xa000

@@ -82,7 +82,10 @@ eval_bench() {
 	expect "$_t/$_vendor/runs" "$n runs of $want expected, $errs errors (log: $clog)" \
 		sh -c '[ "$1" -gt 0 ] && [ "$1" = "$2" ] && [ "$3" -eq 0 ]' - "$n" "$want" "$errs"
 	grep '^KMF-BENCH-ERROR' "$clog" | head -n 5 || true
-	grep '^KMF-BENCH-SKIP' "$clog" | sed 's/^KMF-BENCH-SKIP /  skipped (not run, not a result): /' || true
+	# configurations left out by kmf.tdps=: recorded as skips, with why
+	grep '^KMF-BENCH-SKIP' "$clog" | while read -r _ _s _tm _tdp _why; do
+		skip "$_t/$_vendor/${_s#set=}/tdp=${_tdp#tdp=},tdp_mmu=${_tm#tdp_mmu=}" "${_why#reason=}"
+	done
 	echo
 	echo "kernel $kver ($kver_pkg), $_vendor: $json"
 	awk -f "$KMF_TOP/tests/lib/benchtable.awk" "$json"

@@ -365,8 +365,9 @@ one_base() {
 	fi
 
 	for f in "$root"/var/cache/apt/archives/*.deb; do
-		[ -e "$f" ] && [ ! -e "$debcache/${f##*/}" ] || continue
-		ln "$f" "$debcache/" 2>/dev/null || cp "$f" "$debcache/"
+		if [ -e "$f" ] && [ ! -e "$debcache/${f##*/}" ]; then
+			ln "$f" "$debcache/" 2>/dev/null || cp "$f" "$debcache/"
+		fi
 	done
 	chroot_umounts "$root"
 	[ "${KMF_KEEP:-}" = 1 ] || rm -rf "$root"

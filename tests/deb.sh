@@ -59,7 +59,17 @@ expect deb/lintian "lintian: $(printf '%s' "$lout" | head -n 3 | tr '\n' ';')" [
 root=
 trap 'exit 130' INT
 trap 'exit 143' TERM
-trap '[ -z "$root" ] || { chroot_umounts "$root"; [ "${KMF_KEEP:-}" = 1 ] || rm -rf "$root"; }' EXIT
+# drop_system DIR: unmount, and delete only if nothing is mounted below it
+# any more (a bind-mounted /dev must never be deleted through the system)
+drop_system() {
+	chroot_umounts "$1" 2>/dev/null || true
+	if awk -v d="$1/" 'index($2, d) == 1 { found = 1 } END { exit !found }' /proc/mounts; then
+		note "file systems still mounted under $1: not deleting it"
+		return 0
+	fi
+	[ "${KMF_KEEP:-}" = 1 ] || rm -rf "$1"
+}
+trap '[ -z "$root" ] || drop_system "$root"' EXIT
 
 # apt_step NAME cmd...: a command inside the system, output to a log;
 # sets rc, secs, out (the log file); records the time.
@@ -185,6 +195,12 @@ activate_cases() {
 boot_check() {
 	_bx=$(mktemp -d "${TMPDIR:-/tmp}/kmf-debboot.XXXXXX")
 	mkdir -p "$_bx/usr/lib/kvm-mmu-fastpgd"
+	# what status reads: the DKMS tree, our modules, the smoke results
+	mkdir -p "$_bx/usr/src" "$_bx/lib/modules/$kver/kernel" "$_bx/lib/modules/$kver/updates" \
+		"$_bx/var/lib/dkms/kvm-mmu-fastpgd/$ver"
+	cp -a "$root/usr/src/kvm-mmu-fastpgd-$ver" "$_bx/usr/src/"
+	cp -a "$root/lib/modules/$kver/updates/dkms" "$_bx/lib/modules/$kver/updates/"
+	cp -a "$root/var/lib/kvm-mmu-fastpgd" "$_bx/var/lib/"
 	cp "$root/usr/sbin/kvm-mmu-fastpgd" "$_bx/kvm-mmu-fastpgd"
 	cp "$root/usr/lib/kvm-mmu-fastpgd/vmm" "$_bx/usr/lib/kvm-mmu-fastpgd/vmm"
 	_bi="$KMF_BUILD/initrd-deb-$kver.$$.gz"
@@ -217,7 +233,9 @@ boot_check() {
 	expect "$t/boot/amd/status" "status exit or content (log: $_bc)" sh -c '
 		grep -q "^KMF-DEBTOOL-STATUS-END exit=0" "$1" &&
 		grep -q "^loaded KVM: fastpgd $2 with kvm_amd\$" "$3" &&
-		grep -q "^running kernel: $4\$" "$3"' - "$_bc" "$ver" "$KMF_BUILD/results/deb-status-$kver-booted.txt" "$kver"
+		grep -q "^running kernel: $4\$" "$3" &&
+		grep -Eq "^$4 +supported +installed +pass " "$3" &&
+		grep -q "^loaded kvm is the installed DKMS build: yes" "$3"' - "$_bc" "$ver" "$KMF_BUILD/results/deb-status-$kver-booted.txt" "$kver"
 	expect "$t/boot/amd/status-json" "$(grep '^KMF-DEBTOOL-JSON' "$_bc")" sh -c '
 		sed -n "s/^KMF-DEBTOOL-JSON //p" "$1" | python3 -c "import json,sys; d=json.load(sys.stdin)[\"running\"]; sys.exit(not (d[\"kvm\"]==\"fastpgd\" and d[\"vendor_module\"]==\"kvm_amd\" and d[\"vms\"]==0))"' - "$_bc"
 	# the counters saw the toggles: at least 2 CR0-write exits per toggle
@@ -390,8 +408,7 @@ one_base() {
 			ln "$f" "$debcache/" 2>/dev/null || cp "$f" "$debcache/"
 		fi
 	done
-	chroot_umounts "$root"
-	[ "${KMF_KEEP:-}" = 1 ] || rm -rf "$root"
+	drop_system "$root"
 	root=
 }
 

@@ -22,10 +22,10 @@
 #     ours load, the tool's status says so, its bench counts CR0 exits
 #     (KMF_DEB_BOOT=0 leaves this out);
 #   - Debian 12: a bookworm-backports kernel (6.12, series included
-#     upstream) is skipped with exit status 0.
+#     upstream) is skipped, exit 0.
 #
-#   tests/deb.sh [BASE...]     (default: 5.10 6.1)
-# Transcript times: build/results/deb-times.txt.
+#   tests/deb.sh [BASE...] (default: 5.10 6.1)
+# Transcript times: build/results/deb-times.txt
 set -eu
 KMF_TOP=$(cd "$(dirname "$0")/.." && pwd)
 . "$KMF_TOP/tests/lib/common.sh"
@@ -255,8 +255,8 @@ one_base() {
 	root="$KMF_BUILD/roots/$suite-deb.$$"
 	fresh_root "$suite" "$base" "$root" || { fail "$t/root" "no Debian $suite system"; return 0; }
 	# apt's archive of this system: hard links to the shared download cache
-	# (not a bind mount of it: apt locks the directory, and other test runs
-	# use it at the same time); what this run downloads is linked back
+	# (not a bind mount: apt locks the directory, other runs use it at the
+	# same time); what this run downloads is linked back
 	debcache="$KMF_CACHE/debs/$suite"
 	mkdir -p "$debcache" "$root/var/cache/apt/archives/partial"
 	for f in "$debcache"/*.deb; do
@@ -401,7 +401,7 @@ one_base() {
 		st=$(in_root "$root" kvm-mmu-fastpgd status 2>&1) || true
 		printf '%s\n' "$st" | sed 's/^/    status| /'
 		expect "$t/unsupported/status-included" "$(printf '%s' "$st" | grep "^$kb")" sh -c \
-			'printf "%s\n" "$1" | grep -Eq "^$2 +included +not built "' - "$st" "$kb"
+			'printf "%s\n" "$1" | grep -Eq "^$2 +included +not built "' - "$st" "$(echo "$kb" | sed 's/[.+]/[&]/g')"
 	fi
 
 	for f in "$root"/var/cache/apt/archives/*.deb; do

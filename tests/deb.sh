@@ -34,6 +34,12 @@ KMF_TOP=$(cd "$(dirname "$0")/.." && pwd)
 . "$KMF_TOP/tests/lib/boot.sh"
 . "$KMF_TOP/tests/lib/eval.sh"
 
+# Everything below is in main(), which the shell parses whole before it runs
+# any of it: a child process that moves the offset of the script's
+# inherited file descriptor cannot make the shell read a different script.
+# shellcheck disable=SC2317 # helpers defined here are called through expect
+main() {
+
 bases=${*:-5.10 6.1}
 pkgver=$(dpkg-parsechangelog -l "$KMF_TOP/debian/changelog" -S Version)
 ver=$(sed -n 's/^PACKAGE_VERSION="\(.*\)"/\1/p' "$KMF_TOP/dkms.conf")
@@ -79,7 +85,7 @@ apt_step() {
 	out="$logs/deb-$suite-$_as_n.log"
 	_as_t0=$(date +%s)
 	rc=0
-	in_root "$root" "$@" >"$out" 2>&1 || rc=$?
+	in_root "$root" "$@" </dev/null >"$out" 2>&1 || rc=$?
 	secs=$(($(date +%s) - _as_t0))
 	echo "  $suite $_as_n: exit $rc in ${secs}s"
 	echo "$suite $_as_n exit=$rc ${secs}s" >>"$times"
@@ -418,3 +424,5 @@ for b in $bases; do
 done
 echo "transcript times:"
 sed 's/^/  /' "$times"
+}
+main "$@"; exit

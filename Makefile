@@ -3,7 +3,7 @@ SHELL := /bin/sh
 
 BASE ?= 5.10
 
-.PHONY: all vmm check check-quick demo bench deps clean distclean
+.PHONY: all vmm check check-quick demo bench deps rpm clean distclean
 
 all: vmm
 
@@ -27,6 +27,10 @@ demo: vmm
 bench: vmm
 	sh tests/deps.sh
 	KMF_RESULTS=build/results/bench-checks.txt sh tests/suite.sh --tests bench $(BASE)
+
+# SRPM and RPMs in build/rpm/{SRPMS,RPMS}: make rpm [RPM_RELEASE=N]
+rpm:
+	sh rpm/build.sh build/rpm $(RPM_RELEASE)
 
 clean:
 	$(MAKE) -C tests/vmm clean

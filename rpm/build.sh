@@ -57,6 +57,30 @@ else
 	cp "$spec" "$out/SPECS/$name.spec"
 fi
 
-rpmbuild -ba --define "_topdir $out" "$out/SPECS/$name.spec"
+# On a host whose packages rpm does not manage (Debian: its rpm database
+# is empty), rpmbuild cannot see the BuildRequires: check them here.
+nodeps=
+if ! rpm -q rpm >/dev/null 2>&1; then
+	for t in gcc make; do
+		command -v "$t" >/dev/null 2>&1 || die "$t is needed to build the RPMs"
+	done
+	nodeps=--nodeps
+	echo "rpm/build.sh: rpm does not manage this host's packages: build requirements (gcc, make) checked by hand, rpmbuild --nodeps"
+fi
+# Debian's rpm lacks two things Fedora's build configuration (redhat-rpm-config)
+# does: stripping into -debuginfo packages (find-debuginfo is there, from
+# debugedit, but not enabled), and a brp-compress that runs under dash (it
+# uses bash's read -d).  Ask for both where they are not already so.
+set --
+if [ "$(rpm --eval '%{?_enable_debug_packages}')" = "" ] && command -v find-debuginfo >/dev/null 2>&1; then
+	set -- "$@" --define "_enable_debug_packages 1"
+fi
+case $(rpm --eval '%{?__brp_compress}') in
+"$(rpm --eval '%{_rpmconfigdir}')"/brp-compress*)
+	[ "$(readlink -f /bin/sh)" = "$(readlink -f /bin/bash)" ] ||
+		set -- "$@" --define "__brp_compress bash %{_rpmconfigdir}/brp-compress %{_prefix}"
+	;;
+esac
+rpmbuild -ba $nodeps "$@" --define "_topdir $out" "$out/SPECS/$name.spec"
 echo "rpm/build.sh: results:"
 find "$out/SRPMS" "$out/RPMS" -name '*.rpm' | sort

@@ -67,14 +67,11 @@ if ! rpm -q rpm >/dev/null 2>&1; then
 	nodeps=--nodeps
 	echo "rpm/build.sh: rpm does not manage this host's packages: build requirements (gcc, make) checked by hand, rpmbuild --nodeps"
 fi
-# Debian's rpm lacks two things Fedora's build configuration (redhat-rpm-config)
-# does: stripping into -debuginfo packages (find-debuginfo is there, from
-# debugedit, but not enabled), and a brp-compress that runs under dash (it
-# uses bash's read -d).  Ask for both where they are not already so.
+# Debian's rpm 4.18 runs brp-compress (man pages) with /bin/sh, but it needs
+# bash (read -d): give it bash where /bin/sh is another shell.  (Nor does
+# Debian's rpm split binaries into -debuginfo packages as Fedora's
+# redhat-rpm-config does; they stay unstripped here.)
 set --
-if [ "$(rpm --eval '%{?_enable_debug_packages}')" = "" ] && command -v find-debuginfo >/dev/null 2>&1; then
-	set -- "$@" --define "_enable_debug_packages 1"
-fi
 case $(rpm --eval '%{?__brp_compress}') in
 "$(rpm --eval '%{_rpmconfigdir}')"/brp-compress*)
 	[ "$(readlink -f /bin/sh)" = "$(readlink -f /bin/bash)" ] ||

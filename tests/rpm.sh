@@ -46,9 +46,16 @@ trap 'exit 143' TERM
 trap 'chroot_umounts "$root"; [ "${KMF_KEEP:-}" = 1 ] || rm -rf "$root"' EXIT
 chroot_mounts "$root"
 mount --bind "$KMF_CACHE/debs/$suite" "$root/var/cache/apt/archives"
+# The package cache is shared with the other tests' systems, and so is its
+# lock: wait for it (up to 10 minutes) rather than fail.
 install_rpm() {
-	in_root "$root" apt-get install -y -q --no-install-recommends rpm ||
-		{ in_root "$root" apt-get update -q && in_root "$root" apt-get install -y -q --no-install-recommends rpm; }
+	_n=0
+	until in_root "$root" apt-get install -y -q --no-install-recommends rpm; do
+		_n=$((_n + 1))
+		[ "$_n" -lt 40 ] || return 1
+		[ "$_n" != 1 ] || in_root "$root" apt-get update -q || true
+		sleep 15
+	done
 }
 step "apt-get install rpm (Debian $suite)" install_rpm
 kver=$(find "$root/lib/modules" -mindepth 1 -maxdepth 1 -printf '%f\n' | sort -V | tail -n 1)

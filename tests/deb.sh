@@ -16,6 +16,9 @@
 #     skipped with apt's exit status 0 (its exact source is not installed);
 #     installing that source version fires the package's dpkg trigger,
 #     which builds it, and the newer kernel keeps its build;
+#   - the system's kernel booted (QEMU, AMD) with its installed modules:
+#     ours load, the tool's status says so, its bench counts CR0 exits
+#     (KMF_DEB_BOOT=0 leaves this out);
 #   - Debian 12: a bookworm-backports kernel (6.12, series included
 #     upstream) is skipped with exit status 0.
 #
@@ -105,7 +108,9 @@ activate_cases() {
 	_stock=$(_src "/lib/modules/$kver/kernel/arch/x86/kvm/kvm.ko")
 	_stock_amd=$(_src "/lib/modules/$kver/kernel/arch/x86/kvm/kvm-amd.ko")
 	_ourf=$(find_ko "$root/lib/modules/$kver/updates/dkms" kvm | sed "s|^$root||") || _ourf=
+	# (after a revert our files are gone: the srcversion saved at install)
 	_ours=$([ -z "$_ourf" ] || _src "$_ourf")
+	_ours=${_ours:-$ours_src}
 	_mk() { # _mk KVM_SRCVERSION AMD_SRCVERSION KVM_REFCNT
 		rm -rf "$fk"
 		mkdir -p "$fk/sys/module/kvm/holders/kvm_amd" "$fk/sys/module/kvm/parameters" \
@@ -126,7 +131,7 @@ activate_cases() {
 		echo "    activate $*: exit $arc: $(printf '%s' "$aout" | tail -n 1)"
 	}
 	# loaded: the other set, no users -> reload with the parameters
-	if [ "$_loaded" = stock ]; then _mk "$_stock" "$_stock_amd" 1; else _mk "$_ours" x 1; fi
+	if [ "$_loaded" = stock ]; then _mk "$_stock" "$_stock_amd" 1; else _mk "$_ours" x 1 && echo "$ver" >"$fk/sys/module/kvm/version"; fi
 	_act --dry-run
 	expect "$_t/activate/reloads-$_loaded-to-$_want" "exit $arc: $aout" sh -c '
 		[ "$1" = 0 ] && printf "%s\n" "$2" | grep -q "would run: rmmod kvm_amd" &&
@@ -147,10 +152,16 @@ activate_cases() {
 	expect "$_t/activate/refuses-extra-refcount" "exit $arc: $aout" sh -c '
 		[ "$1" = 3 ] && printf "%s\n" "$2" | grep -q "kvm refcount 2"' - "$arc" "$aout"
 	# the wanted set is already loaded
-	if [ "$_want" = stock ]; then _mk "$_stock" "$_stock_amd" 1; else _mk "$_ours" "$(_src "$(find_ko "$root/lib/modules/$kver/updates/dkms" kvm-amd | sed "s|^$root||")")" 1; fi
+	if [ "$_want" = stock ]; then
+		_mk "$_stock" "$_stock_amd" 1
+	else
+		_mk "$_ours" "$(_src "$(find_ko "$root/lib/modules/$kver/updates/dkms" kvm-amd | sed "s|^$root||")")" 1
+		echo "$ver" >"$fk/sys/module/kvm/version"
+	fi
 	_act --dry-run
 	expect "$_t/activate/nothing-to-do" "exit $arc: $aout" sh -c '
-		[ "$1" = 0 ] && printf "%s\n" "$2" | grep -q "already is the installed one"' - "$arc" "$aout"
+		[ "$1" = 0 ] && printf "%s\n" "$2" | grep -q "loaded KVM ($3) already is the installed one"' - "$arc" "$aout" \
+		"$([ "$_want" = stock ] && echo stock || echo "fastpgd $ver")"
 	# kvm not loaded
 	rm -rf "$fk/sys/module/kvm" "$fk/sys/module/kvm_amd"
 	_act --dry-run
@@ -164,14 +175,73 @@ activate_cases() {
 	rm -rf "$fk"
 }
 
+# boot_check: the system's kernel boots (QEMU, AMD SVM+NPT) with an
+# initramfs made from what the package installed under /lib/modules (our
+# modules from updates/dkms, the stock ones for comparison) and the
+# package's own static tool and VMM; tests/guest/debtool.sh loads ours and
+# runs status, --json status and a short bench there.
+boot_check() {
+	_bx=$(mktemp -d "${TMPDIR:-/tmp}/kmf-debboot.XXXXXX")
+	mkdir -p "$_bx/usr/lib/kvm-mmu-fastpgd"
+	cp "$root/usr/sbin/kvm-mmu-fastpgd" "$_bx/kvm-mmu-fastpgd"
+	cp "$root/usr/lib/kvm-mmu-fastpgd/vmm" "$_bx/usr/lib/kvm-mmu-fastpgd/vmm"
+	_bi="$KMF_BUILD/initrd-deb-$kver.$$.gz"
+	if ! KMF_VMM="$root/usr/lib/kvm-mmu-fastpgd/vmm" step "initramfs from the installed system ($kver)" \
+		mk_initramfs "$root" "$kver" "$_bi" "$_bx"; then
+		fail "$t/boot/initramfs" "could not build the initramfs"
+		rm -rf "$_bx"
+		return 0
+	fi
+	rm -rf "$_bx"
+	_bl="$logs/deb-boot-$kver-amd.log"
+	if ! step "boot $kver under QEMU TCG (AMD SVM+NPT): the package's tool" \
+		boot_amd "$root/boot/vmlinuz-$kver" "$_bi" "$_bl" debtool 300; then
+		fail "$t/boot/amd" "no result from the booted kernel (log: $_bl)"
+		rm -f "$_bi"
+		return 0
+	fi
+	rm -f "$_bi"
+	_bc="$logs/deb-boot-$kver-amd.txt"
+	tr -d '\r' <"$_bl" >"$_bc"
+	sed -n '/^KMF-DEBTOOL-STATUS-BEGIN/,/^KMF-DEBTOOL-STATUS-END/p' "$_bc" | sed '1d;$d' \
+		>"$KMF_BUILD/results/deb-status-$kver-booted.txt"
+	sed -n '/^KMF-DEBTOOL-BENCH-BEGIN/,/^KMF-DEBTOOL-BENCH-END/p' "$_bc" | sed '1d;$d' \
+		>"$KMF_BUILD/results/deb-bench-$kver-booted.txt"
+	echo "    kvm-mmu-fastpgd status in the booted $kver:"
+	sed 's/^/    booted| /' "$KMF_BUILD/results/deb-status-$kver-booted.txt"
+	sed 's/^/    bench| /' "$KMF_BUILD/results/deb-bench-$kver-booted.txt"
+	expect "$t/boot/amd/ours-loaded" "$(grep '^KMF-DEBTOOL load' "$_bc")" \
+		grep -q "^KMF-DEBTOOL load=ok identity=fastpgd-$ver\$" "$_bc"
+	expect "$t/boot/amd/status" "status exit or content (log: $_bc)" sh -c '
+		grep -q "^KMF-DEBTOOL-STATUS-END exit=0" "$1" &&
+		grep -q "^loaded KVM: fastpgd $2 with kvm_amd\$" "$3" &&
+		grep -q "^running kernel: $4\$" "$3"' - "$_bc" "$ver" "$KMF_BUILD/results/deb-status-$kver-booted.txt" "$kver"
+	expect "$t/boot/amd/status-json" "$(grep '^KMF-DEBTOOL-JSON' "$_bc")" sh -c '
+		sed -n "s/^KMF-DEBTOOL-JSON //p" "$1" | python3 -c "import json,sys; d=json.load(sys.stdin)[\"running\"]; sys.exit(not (d[\"kvm\"]==\"fastpgd\" and d[\"vendor_module\"]==\"kvm_amd\" and d[\"vms\"]==0))"' - "$_bc"
+	# the counters saw the toggles: at least 2 CR0-write exits per toggle
+	_ex=$(awk '$1 == "64" && $2 == "toggle" { print $6 }' "$KMF_BUILD/results/deb-bench-$kver-booted.txt")
+	expect "$t/boot/amd/bench" "bench exit or CR0-write exits per toggle '${_ex:-none}' (log: $_bc)" sh -c '
+		grep -q "^KMF-DEBTOOL-BENCH-END exit=0" "$1" && grep -q "stock numbers need the stock modules" "$1" &&
+		awk -v x="$2" "BEGIN { exit !(x + 0 >= 2) }"' - "$_bc" "${_ex:--}"
+	_d=$(grep -c '^KMF-DMESG' "$_bc" || true)
+	expect "$t/boot/amd/dmesg-clean" "WARN/BUG/leak in the booted kernel's log (see $_bc)" [ "$_d" -eq 0 ]
+}
+
 one_base() {
 	base=$1
 	suite=$(suite_of_base "$base")
 	t="deb/$base"
 	root="$KMF_BUILD/roots/$suite-deb.$$"
 	fresh_root "$suite" "$base" "$root" || { fail "$t/root" "no Debian $suite system"; return 0; }
-	mkdir -p "$KMF_CACHE/debs/$suite"
-	mount --bind "$KMF_CACHE/debs/$suite" "$root/var/cache/apt/archives"
+	# apt's archive of this system: hard links to the shared download cache
+	# (not a bind mount of it: apt locks the directory, and other test runs
+	# use it at the same time); what this run downloads is linked back
+	debcache="$KMF_CACHE/debs/$suite"
+	mkdir -p "$debcache" "$root/var/cache/apt/archives/partial"
+	for f in "$debcache"/*.deb; do
+		[ -e "$f" ] || continue
+		ln "$f" "$root/var/cache/apt/archives/" 2>/dev/null || cp "$f" "$root/var/cache/apt/archives/"
+	done
 	chroot_mounts "$root"
 	kver=$(find "$root/lib/modules" -mindepth 1 -maxdepth 1 -printf '%f\n' | sort -V | tail -n 1)
 	kver_pkg=$(installed_ver "linux-image-$kver")
@@ -202,7 +272,7 @@ one_base() {
 		'case $1 in pass\ *) grep -q "$2: smoke test passed" "$3" ;; *) exit 1 ;; esac' - "$sm" "$kver" "$out"
 	expect "$t/install/activation-refused-in-chroot" "postinst did not say it left this host's KVM alone (log: $out)" \
 		grep -q 'running in a chroot: not reloading' "$out"
-	(check_dkms_install "$t/install")
+	(check_dkms_install "$t/install") || fail "$t/install/checks" "the vermagic/symbol/modprobe checks stopped early"
 	st=$(in_root "$root" kvm-mmu-fastpgd status 2>&1) || st="exit $?: $st"
 	printf '%s\n' "$st" >"$KMF_BUILD/results/deb-status-$kver-chroot.txt"
 	printf '%s\n' "$st" | sed 's/^/    status| /'
@@ -212,6 +282,7 @@ one_base() {
 	expect "$t/tool/status-json" "$js" sh -c \
 		'printf "%s\n" "$1" | python3 -c "import json,sys; d=json.load(sys.stdin); k=[x for x in d[\"kernels\"] if x[\"kernel\"]==sys.argv[1]][0]; sys.exit(not (k[\"dkms\"]==\"installed\" and k[\"smoke\"].startswith(\"pass \") and d[\"package_version\"]==sys.argv[2]))" "$2" "$3"' \
 		- "$js" "$kver" "$ver"
+	ours_src=$(in_root "$root" modinfo -F srcversion "$(find_ko "$root/lib/modules/$kver/updates/dkms" kvm | sed "s|^$root||")")
 	activate_cases "$t" stock fastpgd
 
 	# the smoke test catches a bad module and puts the stock ones back
@@ -225,6 +296,8 @@ one_base() {
 		'[ "$1" = 1 ] && printf "%s\n" "$2" | grep -q "kvm-amd.ko vermagic is .$3.*DKMS install was removed"' - "$src" "$sout" "$bad"
 	expect "$t/smoke-revert-stock-resolves" "our modules still resolve for $kver" stock_resolves "$kver"
 	expect "$t/smoke-revert-recorded" "$(smoke_result "$kver")" sh -c 'case $1 in fail\ *vermagic*) ;; *) exit 1 ;; esac' - "$(smoke_result "$kver")"
+	# ours still loaded, stock installed again: back to stock, same rules
+	activate_cases "$t/reverted" fastpgd stock
 
 	# remove, purge: stock resolves, nothing of ours is left
 	apt_step remove apt-get remove -y -q kvm-mmu-fastpgd kvm-mmu-fastpgd-dkms
@@ -248,6 +321,7 @@ one_base() {
 	expect "$t/reinstall/dkms-installed" "no kvm.ko of ours for $kver" ours "$kver"
 	expect "$t/reinstall/smoke-passed" "$(smoke_result "$kver")" sh -c 'case $1 in pass\ *) ;; *) exit 1 ;; esac' - "$(smoke_result "$kver")"
 	activate_cases "$t/reinstalled" stock fastpgd
+	[ "${KMF_DEB_BOOT:-1}" = 0 ] || boot_check
 
 	# kernel upgrade path: the previous kernel ABI, whose exact source is
 	# not installed, is skipped without failing apt ...
@@ -290,6 +364,10 @@ one_base() {
 			'printf "%s\n" "$1" | grep -Eq "^$2 +included +not built "' - "$st" "$kb"
 	fi
 
+	for f in "$root"/var/cache/apt/archives/*.deb; do
+		[ -e "$f" ] && [ ! -e "$debcache/${f##*/}" ] || continue
+		ln "$f" "$debcache/" 2>/dev/null || cp "$f" "$debcache/"
+	done
 	chroot_umounts "$root"
 	[ "${KMF_KEEP:-}" = 1 ] || rm -rf "$root"
 	root=

@@ -147,6 +147,11 @@ static void jstr(const char *s)
 
 /* ------------------------------------------------------------ status */
 
+static int cmp_str(const void *a, const void *b)
+{
+	return strverscmp(*(char *const *)a, *(char *const *)b);
+}
+
 struct pkginfo {
 	char version[64];
 	char tree[512];
@@ -199,15 +204,29 @@ static void find_package(struct pkginfo *p)
 		}
 	}
 	closedir(d);
+	/* "5.10 6.1", sorted */
+	{
+		char *tok, *save, *v[16], b[256];
+		int n = 0;
+
+		snprintf(b, sizeof(b), "%s", p->bases);
+		for (tok = strtok_r(b, " ", &save); tok && n < 16; tok = strtok_r(NULL, " ", &save))
+			v[n++] = tok;
+		qsort(v, n, sizeof(v[0]), cmp_str);
+		p->bases[0] = 0;
+		for (int i = 0; i < n; i++) {
+			strcat(p->bases, i ? " " : "");
+			strcat(p->bases, v[i]);
+		}
+	}
 }
 
 static int has_base(const struct pkginfo *p, const char *base)
 {
-	char pat[40];
+	size_t n = strlen(base);
 
-	snprintf(pat, sizeof(pat), "%s ", base);
-	for (const char *s = p->bases; (s = strstr(s, pat)); s++)
-		if (s == p->bases || s[-1] == ' ')
+	for (const char *s = p->bases; (s = strstr(s, base)); s++)
+		if ((s == p->bases || s[-1] == ' ') && (s[n] == ' ' || !s[n]))
 			return 1;
 	return 0;
 }
@@ -243,11 +262,6 @@ struct kinfo {
 	char why[512];		/* why not built, from the build step */
 	char smoke[512];	/* pass DATE | fail DATE: why | none */
 };
-
-static int cmp_str(const void *a, const void *b)
-{
-	return strverscmp(*(char *const *)a, *(char *const *)b);
-}
 
 static void kernel_info(const struct pkginfo *p, const char *k, struct kinfo *ki)
 {

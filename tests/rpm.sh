@@ -6,7 +6,8 @@
 # builds and installs for the kernel, the smoke test runs, activation is
 # asked for, an unsupported kernel is skipped with one line, the tool's
 # status shows it), rpm -U to release 2 of the same version (the module
-# must stay installed), rpm -e (the stock modules resolve again).
+# must stay installed), rpm -U to the next version (only the new version
+# stays in DKMS), rpm -e (the stock modules resolve again).
 set -eu
 KMF_TOP=$(cd "$(dirname "$0")/.." && pwd)
 . "$KMF_TOP/tests/lib/common.sh"
@@ -29,6 +30,20 @@ for r in 1 2; do
 done
 n=$(find "$out/r1/SRPMS" "$out/r1/RPMS" -name "$name*-$ver-1.*rpm" | wc -l)
 expect rpm/build "expected an SRPM and two RPMs in $out/r1, found $n" [ "$n" = 3 ]
+# ... and of a next version, from a copy of the tree with the version raised
+# in dkms.conf and the spec (outside git: build.sh's other path)
+nv=$ver.1
+copy=$(mktemp -d "${TMPDIR:-/tmp}/kmf-rpm-next.XXXXXX")
+(cd "$KMF_TOP" && git ls-files -z | xargs -0 sh -c 'for f; do [ -e "$f" ] && printf "%s\0" "$f"; done' - |
+	tar --null -T - -cf -) | tar -C "$copy" -xf -
+sed -i "s/^PACKAGE_VERSION=.*/PACKAGE_VERSION=\"$nv\"/" "$copy/dkms.conf"
+sed -i "s/^Version:.*/Version:        $nv/" "$copy/rpm/$name.spec"
+if ! step "make rpm, version $nv (a copy of the tree)" sh "$copy/rpm/build.sh" "$out/v2"; then
+	fail rpm/build "rpm/build.sh failed for version $nv"
+	rm -rf "$copy"
+	exit 0
+fi
+rm -rf "$copy"
 
 # --- rpmlint on the spec, the SRPM and the RPMs, with our filters ---
 lint_rc=0
@@ -71,19 +86,19 @@ stock_sums() {
 before=$(stock_sums)
 # The SRPMs rebuilt with that system's rpmbuild (4.16) and compiler: the
 # host's binaries need a newer libc than Debian 11's.
-for r in 1 2; do
-	mkdir -p "$root/tmp/srpms"
-	cp "$out/r$r"/SRPMS/*.src.rpm "$root/tmp/srpms/"
-	if ! step "rpmbuild --rebuild release $r (Debian $suite)" in_root "$root" \
-		rpmbuild --rebuild --nodeps --define "_topdir /tmp/rb$r" "/tmp/srpms/$name-$ver-$r.src.rpm"; then
-		fail rpm/rebuild-srpm "rpmbuild --rebuild of release $r failed in Debian $suite"
+for r in r1 r2 v2; do
+	mkdir -p "$root/tmp/srpms/$r"
+	cp "$out/$r"/SRPMS/*.src.rpm "$root/tmp/srpms/$r/"
+	if ! step "rpmbuild --rebuild $r (Debian $suite)" in_root "$root" sh -c \
+		"rpmbuild --rebuild --nodeps --define '_topdir /tmp/rb/$r' /tmp/srpms/$r/*.src.rpm"; then
+		fail rpm/rebuild-srpm "rpmbuild --rebuild of $r failed in Debian $suite"
 		exit 0
 	fi
-	mkdir -p "$root/tmp/rpms/r$r"
-	mv "$root/tmp/rb$r"/RPMS/*/*.rpm "$root/tmp/rpms/r$r/"
+	mkdir -p "$root/tmp/rpms/$r"
+	mv "$root/tmp/rb/$r"/RPMS/*/*.rpm "$root/tmp/rpms/$r/"
 done
 n=$(find "$root/tmp/rpms" -name '*.rpm' | wc -l)
-expect rpm/rebuild-srpm "expected 4 RPMs from the two SRPMs, found $n" [ "$n" = 4 ]
+expect rpm/rebuild-srpm "expected 6 RPMs from the three SRPMs, found $n" [ "$n" = 6 ]
 # rpm_in ARGS: rpm inside the system (ARGS is a shell line run there, so
 # that its globs expand there).  Debian's rpm refuses to install packages
 # without --force-debian.
@@ -165,6 +180,23 @@ expect rpm/upgrade-resolves-dkms "modprobe resolves: $res; kvm.ko before/after: 
 	sh -c 'case "$1" in *"$2/kvm.ko "*"$2/kvm-amd.ko "*) ;; *) exit 1 ;; esac; [ "$3" = "$4" ]' - \
 	"$res" "$dkms_ko" "$sum1" "$sum2"
 
+# --- rpm -U to the next version: the old one leaves DKMS, the new one is
+# installed (the old package's %preun removes only its own version) ---
+rc=0
+log=$(rpm_in "-U --nodeps /tmp/rpms/v2/*.rpm" 2>&1) || rc=$?
+printf '%s\n' "$log" | sed 's/^/  rpm -U v2| /'
+q=$(in_root "$root" rpm -q "$name" "$name-dkms" 2>&1 | tr '\n' ' ')
+expect rpm/version-upgrade-exit "rpm -U exited $rc; installed: $q" \
+	[ "$rc-$q" = "0-$name-$nv-1.x86_64 $name-dkms-$nv-1.noarch " ]
+st=$(dkms_status)
+mv=$(in_root "$root" modinfo -F version "$dkms_ko/kvm.ko" 2>&1 || true)
+res=$(resolved kvm_amd)
+expect rpm/version-upgrade-only-new "dkms status: $st; kvm.ko version $mv; modprobe resolves: $res" \
+	sh -c 'printf "%s\n" "$1" | grep -q "$3.*$4.*: installed" &&
+		! printf "%s\n" "$1" | grep -q "$3[,/] *$5[,:]" && [ "$2" = "$4" ] &&
+		case "$6" in *"$7/kvm.ko "*"$7/kvm-amd.ko "*) ;; *) exit 1 ;; esac' - \
+	"$st" "$mv" "$name" "$nv" "$ver" "$res" "$dkms_ko"
+
 # --- rpm -e ---
 rc=0
 log=$(rpm_in "-e $name $name-dkms" 2>&1) || rc=$?
@@ -172,7 +204,7 @@ printf '%s\n' "$log" | sed 's/^/  rpm -e| /'
 q=$(in_root "$root" rpm -qa 2>&1 | grep "$name" || true)
 expect rpm/erase-exit "rpm -e exited $rc; still installed: $q" [ "$rc-$q" = 0- ]
 st=$(dkms_status)
-left=$(find "$root/lib/modules/$kver/updates" "$root/usr/src/$name-$ver" -name 'kvm*' 2>/dev/null | tr '\n' ' ')
+left=$(find "$root/lib/modules/$kver/updates" "$root/usr/src/$name-$ver" "$root/usr/src/$name-$nv" -name 'kvm*' 2>/dev/null | tr '\n' ' ')
 expect rpm/erase-dkms-removed "dkms status: $st; left: $left" [ -z "$st$left" ]
 res=$(resolved kvm_amd)
 res2=$(resolved kvm_intel)

@@ -58,7 +58,16 @@ expect rpm/rpmlint "rpmlint exit $lint_rc: ${sum:-no summary}" \
 fresh_root "$suite" "$base" "$root"
 trap 'exit 130' INT
 trap 'exit 143' TERM
-trap 'chroot_umounts "$root"; [ "${KMF_KEEP:-}" = 1 ] || rm -rf "$root"' EXIT
+# never rm -rf through a mount that is still there (the host's /dev)
+drop() {
+	chroot_umounts "$root"
+	if grep -q " $root/" /proc/mounts; then
+		note "still mounted below $root, not deleting it: $(grep " $root/" /proc/mounts | cut -d' ' -f2 | tr '\n' ' ')"
+	elif [ "${KMF_KEEP:-}" != 1 ]; then
+		rm -rf "$root"
+	fi
+}
+trap drop EXIT
 chroot_mounts "$root"
 # apt's archive of this system: hard links to the shared download cache
 # (as in tests/deb.sh; a bind mount would share apt's lock with the other
@@ -206,6 +215,8 @@ expect rpm/erase-exit "rpm -e exited $rc; still installed: $q" [ "$rc-$q" = 0- ]
 st=$(dkms_status)
 left=$(find "$root/lib/modules/$kver/updates" "$root/usr/src/$name-$ver" "$root/usr/src/$name-$nv" -name 'kvm*' 2>/dev/null | tr '\n' ' ')
 expect rpm/erase-dkms-removed "dkms status: $st; left: $left" [ -z "$st$left" ]
+state=$(find "$root/var/lib/$name" "$root/var/cache/$name" -maxdepth 0 2>/dev/null | tr '\n' ' ')
+expect rpm/erase-state-removed "left after rpm -e: $state" [ -z "$state" ]
 res=$(resolved kvm_amd)
 res2=$(resolved kvm_intel)
 stock=/lib/modules/$kver/kernel/arch/x86/kvm

@@ -175,8 +175,10 @@ sum1=$(sha256sum "$root$dkms_ko/kvm.ko" | cut -d' ' -f1)
 
 # --- rpm -U to release 2 of the same version ---
 rc=0
+t0=$(date +%s)
 log=$(rpm_in "-U --nodeps /tmp/rpms/r2/*.rpm" 2>&1) || rc=$?
 printf '%s\n' "$log" | sed 's/^/  rpm -U| /'
+echo "  rpm -U (release 2): exit $rc in $(($(date +%s) - t0))s"
 q=$(in_root "$root" rpm -q "$name" "$name-dkms" 2>&1 | tr '\n' ' ')
 expect rpm/upgrade-exit "rpm -U exited $rc; installed: $q" \
 	[ "$rc-$q" = "0-$name-$ver-2.x86_64 $name-dkms-$ver-2.noarch " ]
@@ -192,8 +194,10 @@ expect rpm/upgrade-resolves-dkms "modprobe resolves: $res; kvm.ko before/after: 
 # --- rpm -U to the next version: the old one leaves DKMS, the new one is
 # installed (the old package's %preun removes only its own version) ---
 rc=0
+t0=$(date +%s)
 log=$(rpm_in "-U --nodeps /tmp/rpms/v2/*.rpm" 2>&1) || rc=$?
 printf '%s\n' "$log" | sed 's/^/  rpm -U v2| /'
+echo "  rpm -U (version $nv): exit $rc in $(($(date +%s) - t0))s"
 q=$(in_root "$root" rpm -q "$name" "$name-dkms" 2>&1 | tr '\n' ' ')
 expect rpm/version-upgrade-exit "rpm -U exited $rc; installed: $q" \
 	[ "$rc-$q" = "0-$name-$nv-1.x86_64 $name-dkms-$nv-1.noarch " ]
@@ -208,8 +212,10 @@ expect rpm/version-upgrade-only-new "dkms status: $st; kvm.ko version $mv; modpr
 
 # --- rpm -e ---
 rc=0
+t0=$(date +%s)
 log=$(rpm_in "-e $name $name-dkms" 2>&1) || rc=$?
 printf '%s\n' "$log" | sed 's/^/  rpm -e| /'
+echo "  rpm -e: exit $rc in $(($(date +%s) - t0))s"
 q=$(in_root "$root" rpm -qa 2>&1 | grep "$name" || true)
 expect rpm/erase-exit "rpm -e exited $rc; still installed: $q" [ "$rc-$q" = 0- ]
 st=$(dkms_status)

@@ -12,10 +12,12 @@
 #   - the smoke test fails on a module with a wrong vermagic and removes
 #     the DKMS install again (stock resolves);
 #   - remove and purge: stock resolution, nothing of ours left; reinstall;
-#   - kernel upgrade: the previous kernel ABI installed afterwards is
-#     skipped with apt's exit status 0 (its exact source is not installed);
-#     installing that source version fires the package's dpkg trigger,
-#     which builds it, and the newer kernel keeps its build;
+#   - kernel upgrade: with the newest kernel removed, the previous kernel
+#     ABI (whose exact source is not in the archive any more) is installed
+#     and skipped with apt's exit status 0, status says which source it
+#     needs; installing the newest kernel again builds it;
+#   - the dpkg trigger: reinstalling linux-source builds a kernel that has
+#     no build;
 #   - the system's kernel booted (QEMU, AMD) with its installed modules:
 #     ours load, the tool's status says so, its bench counts CR0 exits
 #     (KMF_DEB_BOOT=0 leaves this out);
@@ -57,7 +59,17 @@ expect deb/lintian "lintian: $(printf '%s' "$lout" | head -n 3 | tr '\n' ';')" [
 root=
 trap 'exit 130' INT
 trap 'exit 143' TERM
-trap '[ -z "$root" ] || { chroot_umounts "$root"; [ "${KMF_KEEP:-}" = 1 ] || rm -rf "$root"; }' EXIT
+# drop_system DIR: unmount, and delete only if nothing is mounted below it
+# any more (a bind-mounted /dev must never be deleted through the system)
+drop_system() {
+	chroot_umounts "$1" 2>/dev/null || true
+	if awk -v d="$1/" 'index($2, d) == 1 { found = 1 } END { exit !found }' /proc/mounts; then
+		note "file systems still mounted under $1: not deleting it"
+		return 0
+	fi
+	[ "${KMF_KEEP:-}" = 1 ] || rm -rf "$1"
+}
+trap '[ -z "$root" ] || drop_system "$root"' EXIT
 
 # apt_step NAME cmd...: a command inside the system, output to a log;
 # sets rc, secs, out (the log file); records the time.
@@ -183,6 +195,12 @@ activate_cases() {
 boot_check() {
 	_bx=$(mktemp -d "${TMPDIR:-/tmp}/kmf-debboot.XXXXXX")
 	mkdir -p "$_bx/usr/lib/kvm-mmu-fastpgd"
+	# what status reads: the DKMS tree, our modules, the smoke results
+	mkdir -p "$_bx/usr/src" "$_bx/lib/modules/$kver/kernel" "$_bx/lib/modules/$kver/updates" \
+		"$_bx/var/lib/dkms/kvm-mmu-fastpgd/$ver"
+	cp -a "$root/usr/src/kvm-mmu-fastpgd-$ver" "$_bx/usr/src/"
+	cp -a "$root/lib/modules/$kver/updates/dkms" "$_bx/lib/modules/$kver/updates/"
+	cp -a "$root/var/lib/kvm-mmu-fastpgd" "$_bx/var/lib/"
 	cp "$root/usr/sbin/kvm-mmu-fastpgd" "$_bx/kvm-mmu-fastpgd"
 	cp "$root/usr/lib/kvm-mmu-fastpgd/vmm" "$_bx/usr/lib/kvm-mmu-fastpgd/vmm"
 	_bi="$KMF_BUILD/initrd-deb-$kver.$$.gz"
@@ -215,7 +233,9 @@ boot_check() {
 	expect "$t/boot/amd/status" "status exit or content (log: $_bc)" sh -c '
 		grep -q "^KMF-DEBTOOL-STATUS-END exit=0" "$1" &&
 		grep -q "^loaded KVM: fastpgd $2 with kvm_amd\$" "$3" &&
-		grep -q "^running kernel: $4\$" "$3"' - "$_bc" "$ver" "$KMF_BUILD/results/deb-status-$kver-booted.txt" "$kver"
+		grep -q "^running kernel: $4\$" "$3" &&
+		grep -Eq "^$4 +supported +installed +pass " "$3" &&
+		grep -q "^loaded kvm is the installed DKMS build: yes" "$3"' - "$_bc" "$ver" "$KMF_BUILD/results/deb-status-$kver-booted.txt" "$kver"
 	expect "$t/boot/amd/status-json" "$(grep '^KMF-DEBTOOL-JSON' "$_bc")" sh -c '
 		sed -n "s/^KMF-DEBTOOL-JSON //p" "$1" | python3 -c "import json,sys; d=json.load(sys.stdin)[\"running\"]; sys.exit(not (d[\"kvm\"]==\"fastpgd\" and d[\"vendor_module\"]==\"kvm_amd\" and d[\"vms\"]==0))"' - "$_bc"
 	# the counters saw the toggles: at least 2 CR0-write exits per toggle
@@ -323,29 +343,48 @@ one_base() {
 	activate_cases "$t/reinstalled" stock fastpgd
 	[ "${KMF_DEB_BOOT:-1}" = 0 ] || boot_check
 
-	# kernel upgrade path: the previous kernel ABI, whose exact source is
-	# not installed, is skipped without failing apt ...
-	k1=$(in_root "$root" apt-cache pkgnames linux-image- | grep -E '^linux-image-[0-9.]+-[0-9]+-amd64$' |
-		sed 's/^linux-image-//' | sort -V | awk -v k="$kver" '$0 == k { print prev; exit } { prev = $0 }')
+	# Kernel upgrade: the newest kernel goes, an older one (the previous
+	# ABI; its exact source is no longer in the archive) comes: it is
+	# skipped with apt's exit status 0; then the newest kernel is
+	# installed again, and DKMS builds it (kernel hooks, our trigger).
+	apt_step drop-newest-kernel apt-get purge -y -q linux-image-amd64 linux-headers-amd64 \
+		"linux-image-$kver" "linux-headers-$kver"
+	expect "$t/upgrade/newest-kernel-gone" "apt exit $rc, modules: $(find "$root/lib/modules/$kver" -name 'kvm*.ko' 2>/dev/null | head -n 3)" \
+		sh -c '[ "$1" = 0 ] && ! [ -e "$2/updates/dkms/kvm.ko" ]' - "$rc" "$root/lib/modules/$kver"
+	k1=
+	for c in $(in_root "$root" apt-cache pkgnames linux-image- | grep -E '^linux-image-[0-9.]+-[0-9]+-amd64$' |
+		sed 's/^linux-image-//' | sort -rV | awk -v k="$kver" 'found { print } $0 == k { found = 1 }' | head -n 3); do
+		apt_step "older-kernel-$c" apt-get install -y -q "linux-image-$c" "linux-headers-$c"
+		if [ "$rc" = 0 ]; then
+			k1=$c
+			break
+		fi
+		grep -q '404' "$out" || break
+	done
 	if [ -z "$k1" ]; then
-		fail "$t/upgrade/older-kernel" "no older kernel than $kver in the archive"
+		fail "$t/upgrade/older-kernel" "no older kernel than $kver could be installed (log: $out)"
 	else
-		k1_pkg=$(in_root "$root" apt-cache show --no-all-versions "linux-image-$k1" | sed -n 's/^Version: //p')
-		apt_step older-kernel apt-get install -y -q "linux-image-$k1" "linux-headers-$k1"
-		expect "$t/upgrade/no-source-kernel-apt-ok" "apt-get install linux-image-$k1 exit $rc" [ "$rc" = 0 ]
-		expect "$t/upgrade/no-source-kernel-skipped" "no one-line reason naming linux-source-$base=$k1_pkg (log: $out)" \
-			sh -c '! [ -e "$1" ] && grep -q "needs linux-source-$2 version $3\|installed linux-source-$2 is .* but linux-image-$4 is $3" "$5"' \
+		k1_pkg=$(installed_ver "linux-image-$k1")
+		expect "$t/upgrade/no-source-kernel-skipped" "$k1: built, or no one-line reason naming linux-source-$base=$k1_pkg (log: $out)" \
+			sh -c '! [ -e "$1" ] && grep -q "installed linux-source-$2 is .* but linux-image-$4 is $3: apt-get install linux-source-$2=$3" "$5"' \
 			- "$root/lib/modules/$k1/updates/dkms/kvm.ko" "$base" "$k1_pkg" "$k1" "$out"
-		# ... and installing that source fires our trigger, which builds it
-		apt_step source-for-older-kernel apt-get install -y -q --allow-downgrades "linux-source-$base=$k1_pkg"
-		expect "$t/upgrade/trigger-apt-ok" "apt-get install linux-source-$base=$k1_pkg exit $rc" [ "$rc" = 0 ]
-		expect "$t/upgrade/trigger-built" "no kvm.ko of ours for $k1 after linux-source-$base=$k1_pkg (log: $out)" ours "$k1"
-		expect "$t/upgrade/trigger-smoke" "$(smoke_result "$k1")" sh -c 'case $1 in pass\ *) ;; *) exit 1 ;; esac' - "$(smoke_result "$k1")"
-		expect "$t/upgrade/newer-kernel-kept" "$kver lost its build when the source changed" ours "$kver"
-		c="$root/var/cache/kvm-mmu-fastpgd/kvm-src"
-		expect "$t/upgrade/source-caches-kept" "extracted sources: $(find "$c" -mindepth 1 -maxdepth 1 -printf '%f ')" \
-			sh -c '[ -d "$1/$2" ] && [ -d "$1/$3" ]' - "$c" "$kver_pkg" "$k1_pkg"
+		st=$(in_root "$root" kvm-mmu-fastpgd status 2>&1) || true
+		expect "$t/upgrade/status-says-why" "$(printf '%s' "$st" | grep "^$k1")" sh -c \
+			'printf "%s\n" "$1" | grep -Eq "^$2 +supported +not built +none; .*apt-get install linux-source-$3=$4"' - "$st" "$k1" "$base" "$k1_pkg"
+		apt_step newest-kernel apt-get install -y -q linux-image-amd64 linux-headers-amd64
+		expect "$t/upgrade/newest-kernel-apt-ok" "apt-get install linux-image-amd64 exit $rc" [ "$rc" = 0 ]
+		expect "$t/upgrade/newest-kernel-built" "no kvm.ko of ours for $kver after its installation (log: $out)" ours "$kver"
+		expect "$t/upgrade/newest-kernel-smoke" "$(smoke_result "$kver")" sh -c 'case $1 in pass\ *) ;; *) exit 1 ;; esac' - "$(smoke_result "$kver")"
+		expect "$t/upgrade/older-kernel-still-skipped" "$k1 has modules of ours" sh -c '! [ -e "$1" ]' - "$root/lib/modules/$k1/updates/dkms/kvm.ko"
 	fi
+	# the linux-source trigger: a kernel without a build gets one when
+	# the source tarball is (re)installed
+	in_root "$root" dkms remove -m kvm-mmu-fastpgd -v "$ver" -k "$kver" >/dev/null 2>&1 || true
+	apt_step source-trigger apt-get install -y -q --reinstall "linux-source-$base"
+	expect "$t/trigger/apt-ok" "apt-get install --reinstall linux-source-$base exit $rc" [ "$rc" = 0 ]
+	expect "$t/trigger/built" "no kvm.ko of ours for $kver after linux-source-$base was reinstalled (log: $out)" \
+		sh -c '[ -e "$1" ] && grep -q "Processing triggers for kvm-mmu-fastpgd-dkms" "$2"' \
+		- "$(find_ko "$root/lib/modules/$kver/updates/dkms" kvm || echo none)" "$out"
 
 	# Debian 12: a bookworm-backports kernel (series included upstream)
 	if [ "$suite" = bookworm ]; then
@@ -365,11 +404,11 @@ one_base() {
 	fi
 
 	for f in "$root"/var/cache/apt/archives/*.deb; do
-		[ -e "$f" ] && [ ! -e "$debcache/${f##*/}" ] || continue
-		ln "$f" "$debcache/" 2>/dev/null || cp "$f" "$debcache/"
+		if [ -e "$f" ] && [ ! -e "$debcache/${f##*/}" ]; then
+			ln "$f" "$debcache/" 2>/dev/null || cp "$f" "$debcache/"
+		fi
 	done
-	chroot_umounts "$root"
-	[ "${KMF_KEEP:-}" = 1 ] || rm -rf "$root"
+	drop_system "$root"
 	root=
 }
 

@@ -127,8 +127,9 @@ activate_cases() {
 		rm -rf "$fk"
 		mkdir -p "$fk/sys/module/kvm/holders/kvm_amd" "$fk/sys/module/kvm/parameters" \
 			"$fk/sys/module/kvm_amd/parameters" "$fk/proc/1/fd"
-		echo "$1" >"$fk/sys/module/kvm/srcversion"
-		echo "$2" >"$fk/sys/module/kvm_amd/srcversion"
+		# like the kernel: no srcversion for modules without a version (stock)
+		[ -z "$1" ] || echo "$1" >"$fk/sys/module/kvm/srcversion"
+		[ -z "$2" ] || echo "$2" >"$fk/sys/module/kvm_amd/srcversion"
 		echo "$3" >"$fk/sys/module/kvm/refcnt"
 		echo 0 >"$fk/sys/module/kvm_amd/refcnt"
 		echo 200000 >"$fk/sys/module/kvm/parameters/halt_poll_ns"

@@ -3,7 +3,7 @@ SHELL := /bin/sh
 
 BASE ?= 5.10
 
-.PHONY: all vmm tool check check-quick demo bench series-matrix deps deb clean distclean
+.PHONY: all vmm tool check check-quick demo bench series-matrix deps deb rpm clean distclean
 
 all: vmm tool
 
@@ -42,6 +42,10 @@ bench: vmm
 series-matrix:
 	sh tests/deps.sh
 	sh tests/series.sh --all-prefixes $(BASE)
+
+# SRPM and RPMs in build/rpm/{SRPMS,RPMS}: make rpm [RPM_RELEASE=N]
+rpm:
+	sh rpm/build.sh build/rpm $(RPM_RELEASE)
 
 clean:
 	$(MAKE) -C tests/vmm clean

@@ -23,6 +23,7 @@ run static sh "$KMF_TOP/tests/static.sh"
 if [ "${1:-}" != quick ]; then
 	run badinput sh "$KMF_TOP/tests/badinput.sh"
 	run deb sh "$KMF_TOP/tests/deb.sh"
+	run rpm sh "$KMF_TOP/tests/rpm.sh"
 	# Under Bochs the benchmark's sequence of configurations can stall the
 	# test kernel part-way (stock modules too; not understood yet, see the
 	# README), so there the foundation test only; the benchmark, fuzzer

@@ -31,6 +31,8 @@ expect static/tool-warnings "src/tool: $out" [ -z "$out" ]
 v=$(sed -n 's/^PACKAGE_VERSION="\(.*\)"/\1/p' dkms.conf)
 cv=$(sed -n 's/^## \[\([0-9][^]]*\)\].*/\1/p' CHANGELOG | head -n 1)
 expect static/version "dkms.conf says $v, CHANGELOG says $cv" [ "${v:-none}" = "${cv:-unset}" ]
+sv=$(sed -n 's/^Version:[[:space:]]*//p' rpm/kvm-mmu-fastpgd.spec)
+expect static/rpm-version "dkms.conf says $v, rpm/kvm-mmu-fastpgd.spec says $sv" [ "${v:-none}" = "${sv:-unset}" ]
 
 # dkms.conf parses under bash and names the three modules
 n=$(bash -c '. ./dkms.conf; echo ${#BUILT_MODULE_NAME[@]}' 2>&1)

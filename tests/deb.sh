@@ -250,15 +250,7 @@ one_base() {
 	t="deb/$base"
 	root="$KMF_BUILD/roots/$suite-deb.$$"
 	fresh_root "$suite" "$base" "$root" || { fail "$t/root" "no Debian $suite system"; return 0; }
-	# apt's archive of this system: hard links to the shared download cache
-	# (not a bind mount: apt locks the directory, other runs use it at the
-	# same time); what this run downloads is linked back
-	debcache="$KMF_CACHE/debs/$suite"
-	mkdir -p "$debcache" "$root/var/cache/apt/archives/partial"
-	for f in "$debcache"/*.deb; do
-		[ -e "$f" ] || continue
-		ln "$f" "$root/var/cache/apt/archives/" 2>/dev/null || cp "$f" "$root/var/cache/apt/archives/"
-	done
+	apt_cache_in "$root" "$suite"
 	chroot_mounts "$root"
 	kver=$(find "$root/lib/modules" -mindepth 1 -maxdepth 1 -printf '%f\n' | sort -V | tail -n 1)
 	kver_pkg=$(installed_ver "linux-image-$kver")
@@ -400,11 +392,7 @@ one_base() {
 			'printf "%s\n" "$1" | grep -Eq "^$2 +included +not built "' - "$st" "$(echo "$kb" | sed 's/[.+]/[&]/g')"
 	fi
 
-	for f in "$root"/var/cache/apt/archives/*.deb; do
-		if [ -e "$f" ] && [ ! -e "$debcache/${f##*/}" ]; then
-			ln "$f" "$debcache/" 2>/dev/null || cp "$f" "$debcache/"
-		fi
-	done
+	apt_cache_out "$root" "$suite"
 	drop_system "$root"
 	root=
 }

@@ -58,33 +58,14 @@ expect rpm/rpmlint "rpmlint exit $lint_rc: ${sum:-no summary}" \
 fresh_root "$suite" "$base" "$root"
 trap 'exit 130' INT
 trap 'exit 143' TERM
-# never rm -rf through a mount that is still there (the host's /dev)
-drop() {
-	chroot_umounts "$root"
-	if grep -q " $root/" /proc/mounts; then
-		note "still mounted below $root, not deleting it: $(grep " $root/" /proc/mounts | cut -d' ' -f2 | tr '\n' ' ')"
-	elif [ "${KMF_KEEP:-}" != 1 ]; then
-		rm -rf "$root"
-	fi
-}
-trap drop EXIT
+trap 'drop_system "$root"' EXIT
 chroot_mounts "$root"
-# apt's archive of this system: hard links to the shared download cache
-# (as in tests/deb.sh; a bind mount would share apt's lock with the other
-# tests' systems); what this run downloads is linked back.
-debcache="$KMF_CACHE/debs/$suite"
-mkdir -p "$debcache" "$root/var/cache/apt/archives/partial"
-for f in "$debcache"/*.deb; do
-	[ -e "$f" ] || continue
-	ln "$f" "$root/var/cache/apt/archives/" 2>/dev/null || cp "$f" "$root/var/cache/apt/archives/"
-done
+apt_cache_in "$root" "$suite"
 install_rpm() {
 	in_root "$root" apt-get install -y -q --no-install-recommends rpm ||
 		{ in_root "$root" apt-get update -q &&
 			in_root "$root" apt-get install -y -q --no-install-recommends rpm; } || return
-	for f in "$root"/var/cache/apt/archives/*.deb; do
-		[ -e "$debcache/${f##*/}" ] || ln "$f" "$debcache/" 2>/dev/null || cp "$f" "$debcache/"
-	done
+	apt_cache_out "$root" "$suite"
 }
 step "apt-get install rpm (Debian $suite)" install_rpm
 kver=$(find "$root/lib/modules" -mindepth 1 -maxdepth 1 -printf '%f\n' | sort -V | tail -n 1)

@@ -235,12 +235,15 @@ static int has_base(const struct pkginfo *p, const char *base)
 static int our_ko(const char *k, const char *name, char *out, size_t len)
 {
 	static const char *const ext[] = { ".ko", ".ko.xz", ".ko.zst", ".ko.gz" };
+	/* dkms's directory: Debian and Ubuntu, then Fedora and RHEL */
+	static const char *const dir[] = { "updates/dkms", "extra" };
 
-	for (unsigned int i = 0; i < sizeof(ext) / sizeof(ext[0]); i++) {
-		snprintf(out, len, "%s/%s/updates/dkms/%s%s", moddir, k, name, ext[i]);
-		if (exists(out))
-			return 1;
-	}
+	for (unsigned int d = 0; d < sizeof(dir) / sizeof(dir[0]); d++)
+		for (unsigned int i = 0; i < sizeof(ext) / sizeof(ext[0]); i++) {
+			snprintf(out, len, "%s/%s/%s/%s%s", moddir, k, dir[d], name, ext[i]);
+			if (exists(out))
+				return 1;
+		}
 	out[0] = 0;
 	return 0;
 }

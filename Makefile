@@ -3,12 +3,21 @@ SHELL := /bin/sh
 
 BASE ?= 5.10
 
-.PHONY: all vmm check check-quick demo bench series-matrix deps clean distclean
+.PHONY: all vmm tool check check-quick demo bench series-matrix deps deb rpm clean distclean
 
-all: vmm
+all: vmm tool
 
 vmm:
 	$(MAKE) -C tests/vmm vmm
+
+# the operator tool (src/tool/kvm-mmu-fastpgd)
+tool:
+	$(MAKE) -C src/tool
+
+# Debian packages of this tree (the working tree, committed or not), built
+# in a copy under build/deb/; the .debs land in build/deb/.
+deb:
+	sh debian/build-debs build/deb
 
 # Host tools the tests need (Debian 12); .ci/run calls this.
 deps:
@@ -34,8 +43,13 @@ series-matrix:
 	sh tests/deps.sh
 	sh tests/series.sh --all-prefixes $(BASE)
 
+# SRPM and RPMs in build/rpm/{SRPMS,RPMS}: make rpm [RPM_RELEASE=N]
+rpm:
+	sh rpm/build.sh build/rpm $(RPM_RELEASE)
+
 clean:
 	$(MAKE) -C tests/vmm clean
+	$(MAKE) -C src/tool clean
 	rm -rf build
 
 # also drops the cached Debian systems and extracted sources

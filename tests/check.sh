@@ -22,6 +22,8 @@ run() {
 run static sh "$KMF_TOP/tests/static.sh"
 if [ "${1:-}" != quick ]; then
 	run badinput sh "$KMF_TOP/tests/badinput.sh"
+	run deb sh "$KMF_TOP/tests/deb.sh"
+	run rpm sh "$KMF_TOP/tests/rpm.sh"
 	# Bochs is slow: the Intel boot runs the guest test and the benchmark
 	# at the short Intel sizes of suite.sh (measured: 1.5 to 3.5 minutes
 	# more per base, by the load of a shared 2-core machine).  The fuzzer

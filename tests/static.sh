@@ -9,7 +9,8 @@ cd "$KMF_TOP"
 # every shell script of the tree
 scripts=$(git ls-files 2>/dev/null | while read -r f; do
 	case $f in
-	*.sh | .ci/run | src/kvm-fastpgd-build | tests/guest/init) echo "$f" ;;
+	*.sh | .ci/run | src/kvm-fastpgd-* | tests/guest/init | debian/build-debs | \
+		debian/kernel/* | debian/*.postinst | debian/*.prerm | debian/*.postrm) echo "$f" ;;
 	esac
 done)
 if command -v shellcheck >/dev/null 2>&1; then
@@ -23,11 +24,15 @@ fi
 # the C tools build without a single warning
 out=$(make -s -C tests/vmm clean vmm 2>&1) || out="build failed: $out"
 expect static/vmm-warnings "tests/vmm: $out" [ -z "$out" ]
+out=$(make -s -C src/tool clean kvm-mmu-fastpgd 2>&1) || out="build failed: $out"
+expect static/tool-warnings "src/tool: $out" [ -z "$out" ]
 
 # one version everywhere
 v=$(sed -n 's/^PACKAGE_VERSION="\(.*\)"/\1/p' dkms.conf)
 cv=$(sed -n 's/^## \[\([0-9][^]]*\)\].*/\1/p' CHANGELOG | head -n 1)
 expect static/version "dkms.conf says $v, CHANGELOG says $cv" [ "${v:-none}" = "${cv:-unset}" ]
+sv=$(sed -n 's/^Version:[[:space:]]*//p' rpm/kvm-mmu-fastpgd.spec)
+expect static/rpm-version "dkms.conf says $v, rpm/kvm-mmu-fastpgd.spec says $sv" [ "${v:-none}" = "${sv:-unset}" ]
 
 # dkms.conf parses under bash and names the three modules
 n=$(bash -c '. ./dkms.conf; echo ${#BUILT_MODULE_NAME[@]}' 2>&1)

@@ -42,6 +42,28 @@ drop_system() {
 	fi
 }
 
+# apt_cache_in ROOT SUITE / apt_cache_out ROOT SUITE: apt's archive of a
+# test system as hard links to the shared download cache (not a bind
+# mount: apt locks the directory, and other tests' systems use it at the
+# same time); what the system downloaded is linked back afterwards.
+apt_cache_in() {
+	_ac="$KMF_CACHE/debs/$2"
+	mkdir -p "$_ac" "$1/var/cache/apt/archives/partial"
+	for _f in "$_ac"/*.deb; do
+		[ -e "$_f" ] || continue
+		ln "$_f" "$1/var/cache/apt/archives/" 2>/dev/null || cp "$_f" "$1/var/cache/apt/archives/"
+	done
+}
+
+apt_cache_out() {
+	_ac="$KMF_CACHE/debs/$2"
+	for _f in "$1"/var/cache/apt/archives/*.deb; do
+		if [ -e "$_f" ] && [ ! -e "$_ac/${_f##*/}" ]; then
+			ln "$_f" "$_ac/" 2>/dev/null || cp "$_f" "$_ac/"
+		fi
+	done
+}
+
 # in_root DIR cmd...: run a command inside the system, non-interactively.
 in_root() {
 	_r=$1

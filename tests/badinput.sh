@@ -76,6 +76,12 @@ try source-other-version 2 "is 5.10.1-1 but linux-image-$kver is $kv: apt-get in
 try dkms-skips-mismatched-source 0 '' sh -c "dkms add -m kvm-mmu-fastpgd -v $ver >/dev/null 2>&1;
 	dkms autoinstall -k $kver; rc=\$?; ls /lib/modules/$kver/updates/dkms/kvm*.ko 2>/dev/null && rc=99; exit \$rc"
 cp "$st.orig" "$st"
+# ... and a kernel that already has the fix (a 6.12 here): autoinstall
+# skips it with our line and exits 0
+mkdir -p "$root/lib/modules/6.12.99-1-amd64/build/include"
+try dkms-skips-included-kernel 0 "6[.]12[.]99-1-amd64 already contains upstream's CR0.WP fix" \
+	sh -c "dkms autoinstall -k 6.12.99-1-amd64; rc=\$?; ls /lib/modules/6.12.99-1-amd64/updates/dkms/kvm*.ko 2>/dev/null && rc=99; exit \$rc"
+rm -rf "$root/lib/modules/6.12.99-1-amd64"
 
 # no linux-source at all
 mv "$root/usr/src/linux-source-$base.tar.xz" "$root/usr/src/hidden.tar.xz"

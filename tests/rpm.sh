@@ -154,13 +154,19 @@ expect rpm/install-tool-status "kvm-mmu-fastpgd status does not show $kver insta
 	- "$stat" "$kver"
 sum1=$(sha256sum "$root$dkms_ko/kvm.ko" | cut -d' ' -f1)
 
+# rpm_upgrade DIR WHAT: rpm -U of the packages in /tmp/rpms/DIR, timed;
+# sets rc and q (what rpm then says is installed)
+rpm_upgrade() {
+	rc=0
+	t0=$(date +%s)
+	log=$(rpm_in "-U --nodeps /tmp/rpms/$1/*.rpm" 2>&1) || rc=$?
+	printf '%s\n' "$log" | sed "s/^/  rpm -U $1| /"
+	echo "  rpm -U ($2): exit $rc in $(($(date +%s) - t0))s"
+	q=$(in_root "$root" rpm -q "$name" "$name-dkms" 2>&1 | tr '\n' ' ')
+}
+
 # --- rpm -U to release 2 of the same version ---
-rc=0
-t0=$(date +%s)
-log=$(rpm_in "-U --nodeps /tmp/rpms/r2/*.rpm" 2>&1) || rc=$?
-printf '%s\n' "$log" | sed 's/^/  rpm -U| /'
-echo "  rpm -U (release 2): exit $rc in $(($(date +%s) - t0))s"
-q=$(in_root "$root" rpm -q "$name" "$name-dkms" 2>&1 | tr '\n' ' ')
+rpm_upgrade r2 "release 2"
 expect rpm/upgrade-exit "rpm -U exited $rc; installed: $q" \
 	[ "$rc-$q" = "0-$name-$ver-2.x86_64 $name-dkms-$ver-2.noarch " ]
 st=$(dkms_status)
@@ -174,12 +180,7 @@ expect rpm/upgrade-resolves-dkms "modprobe resolves: $res; kvm.ko before/after: 
 
 # --- rpm -U to the next version: the old one leaves DKMS, the new one is
 # installed (the old package's %preun removes only its own version) ---
-rc=0
-t0=$(date +%s)
-log=$(rpm_in "-U --nodeps /tmp/rpms/v2/*.rpm" 2>&1) || rc=$?
-printf '%s\n' "$log" | sed 's/^/  rpm -U v2| /'
-echo "  rpm -U (version $nv): exit $rc in $(($(date +%s) - t0))s"
-q=$(in_root "$root" rpm -q "$name" "$name-dkms" 2>&1 | tr '\n' ' ')
+rpm_upgrade v2 "version $nv"
 expect rpm/version-upgrade-exit "rpm -U exited $rc; installed: $q" \
 	[ "$rc-$q" = "0-$name-$nv-1.x86_64 $name-dkms-$nv-1.noarch " ]
 st=$(dkms_status)

@@ -4,7 +4,7 @@ set -eu
 pkgs="debootstrap qemu-system-x86 bochs bochs-term bochsbios vgabios
  grub-pc-bin grub-common xorriso mtools busybox-static cpio gzip xz-utils zstd
  gcc make libc6-dev shellcheck util-linux
- dpkg-dev debhelper dh-dkms lintian python3 rpm rpmlint"
+ dpkg-dev debhelper dh-dkms lintian python3 rpm rpmlint patch perl"
 missing=
 for p in $pkgs; do
 	dpkg-query -W -f='${db:Status-Abbrev}' "$p" 2>/dev/null | grep -q '^.i' ||

@@ -17,7 +17,7 @@ chroot_mounts() {
 }
 
 chroot_umounts() {
-	for _m in dev/pts dev sys proc var/cache/apt/archives; do
+	for _m in dev/pts dev sys proc var/cache/apt/archives var/cache/kmf-sources; do
 		if mountpoint -q "$1/$_m"; then
 			umount "$1/$_m" || umount -l "$1/$_m"
 		fi
@@ -29,9 +29,6 @@ chroot_umounts() {
 # bind-mounted /dev would delete the host's device nodes.  KMF_KEEP=1 keeps
 # it, unless a second argument "always" is given.
 drop_system() {
-	for _ds in "$1/var/cache/kmf-sources" "$1/var/cache/apt/archives"; do
-		! mountpoint -q "$_ds" || umount "$_ds" || true
-	done
 	chroot_umounts "$1" 2>/dev/null || true
 	if awk -v d="$1/" 'index($2, d) == 1 { found = 1 } END { exit !found }' /proc/mounts; then
 		note "file systems still mounted under $1: not deleting it"

@@ -145,7 +145,7 @@ eval_selftests() {
 	if [ -s "$_nb" ]; then
 		echo "  not built from this source (listed, not dropped): $(tr '\n' ' ' <"$_nb")"
 	fi
-	grep -E '^KMF-SELFTEST set=stock .*status=(fail|timeout)' "$clog" |
+	grep -E '^KMF-SELFTEST set=stock .*status=(fail|timeout|hung)' "$clog" |
 		sed 's/^KMF-SELFTEST /  failing on stock (listed, not dropped): /' || true
 	n=$(grep -c '"test"' "$json" || true)
 	reg=$(sed -n 's/.*"regressions": "\([^"]*\)".*/\1/p' "$json")

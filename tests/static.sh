@@ -40,16 +40,21 @@ expect static/dkms.conf "dkms.conf: $n" [ "$n" = 3 ]
 
 # every series lists files that exist, and every patch file is listed
 ok=1
+# (series, and the optional series.* beside it)
 for s in patches/*/series; do
 	d=$(dirname "$s")
-	while read -r p _; do
-		case $p in '' | '#'*) continue ;; esac
-		[ -f "$d/$p" ] || { echo "missing $d/$p"; ok=0; }
-	done <"$s"
+	for l in "$s" "$d"/series.*; do
+		[ -f "$l" ] || continue
+		while read -r p _; do
+			case $p in '' | '#'*) continue ;; esac
+			[ -f "$d/$p" ] || { echo "missing $d/$p"; ok=0; }
+		done <"$l"
+	done
 	# patches/BASE/SRCVER/ may only hold versions of listed patches
 	for p in "$d"/*.patch "$d"/*/*.patch; do
 		[ -e "$p" ] || continue
-		grep -q "^$(basename "$p")\$" "$s" || { echo "unlisted $p"; ok=0; }
+		cat "$s" "$d"/series.* 2>/dev/null | grep -q "^$(basename "$p")\$" ||
+			{ echo "unlisted $p"; ok=0; }
 	done
 done
 expect static/series "series files and patches disagree" [ "$ok" = 1 ]

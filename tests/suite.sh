@@ -15,6 +15,10 @@
 #                  [--vendors LIST] BASE
 #     --quick: the shortened sizes of make check (default: full sizes)
 #     --intel-tests: a subset of LIST for the (slow) Bochs boot
+#     --conf SETTINGS: the build's /etc/default/kvm-mmu-fastpgd in the
+#       Debian system, e.g. "KMF_GUEST_OWNED_CR0_WP=yes"
+#     --fuzz-args ARGS: more kernel arguments for the fuzzer, e.g.
+#       "kmf.fuzzsteps=3000 kmf.fuzzopts=--emulated-writes"
 set -eu
 KMF_TOP=$(cd "$(dirname "$0")/.." && pwd)
 . "$KMF_TOP/tests/lib/common.sh"
@@ -26,13 +30,15 @@ KMF_TOP=$(cd "$(dirname "$0")/.." && pwd)
 . "$KMF_TOP/tests/lib/selftests.sh"
 . "$KMF_TOP/tests/lib/eval.sh"
 
-quick='' tests=foundation,bench,fuzz,selftests vendors="amd intel" intel_tests=
+quick='' tests=foundation,bench,fuzz,selftests vendors="amd intel" intel_tests='' fuzz_args=''
 while [ $# -gt 1 ]; do
 	case $1 in
 	--quick) quick=1 ;;
 	--tests) tests=$2; shift ;;
 	--vendors) vendors=$(echo "$2" | tr , ' '); shift ;;
 	--intel-tests) intel_tests=$2; shift ;;
+	--conf) KMF_BUILD_CONF=$2; shift ;;
+	--fuzz-args) fuzz_args=$2; shift ;;
 	*) break ;;
 	esac
 	shift
@@ -85,7 +91,7 @@ args() {
 		-intel) _a="$_a kmf.sttimeout=600 kmf.selftests=set_sregs_test,cr4_cpuid_sync_test,state_test,smm_test,sync_regs_test,debug_regs,platform_info_test,vmx_tsc_adjust_test,vmx_set_nested_state_test,vmx_close_while_nested_test,vmx_apic_access_test,vmx_dirty_log_test,vmx_preemption_timer_test,xss_msr_test,user_msr_test,set_memory_region_test,svm_vmcall_test,tsc_msrs_test,kvm_pv_test,evmcs_test,hyperv_cpuid,mmio_warning_test" ;;
 		esac
 	fi
-	echo "$_a"
+	echo "$_a $fuzz_args"
 }
 
 root=

@@ -3,6 +3,8 @@
 # with TDP on (tdp_mmu=0 and 1 where the base has it) and off, run
 # kmf.fuzzsteps= steps (default 10000) from seed kmf.seed= (default: from
 # the clock; printed either way).  dmesg must stay free of WARN/BUG/leaks.
+# kmf.fuzzopts=: more options of "vmm fuzz", comma-separated (e.g.
+# --emulated-writes); kmf.fuzzsets=: the module sets (default stock,fastpgd).
 #
 # Two stock failures are kept out of the random space (and reported in
 # the KMF-FUZZ line as "excluded="), so that what remains tests our series:
@@ -17,13 +19,15 @@
 set -u
 # shellcheck source=lib.sh
 . /tests/lib.sh
-steps=10000 seed='' formats=2l,pae,4l
+steps=10000 seed='' formats=2l,pae,4l xopts='' sets='stock fastpgd'
 read -r cmdline </proc/cmdline
 for a in $cmdline; do
 	case $a in
 	kmf.fuzzsteps=*) steps=${a#*=} ;;
 	kmf.seed=*) seed=${a#*=} ;;
 	kmf.formats=*) formats=${a#*=} ;;
+	kmf.fuzzopts=*) xopts=$(echo "${a#*=}" | tr , ' ') ;;
+	kmf.fuzzsets=*) sets=$(echo "${a#*=}" | tr , ' ') ;;
 	esac
 done
 [ -n "$seed" ] || seed=$(($(date +%s) * 7919))
@@ -32,14 +36,15 @@ kv=$(uname -r)
 n=0
 kvm_configs >/tmp/configs
 while read -r set tdp tm <&3; do
+	case " $sets " in *" $set "*) ;; *) continue ;; esac
 	if ! load_config "$set" "$tdp" "$tm"; then
 		echo "KMF-FUZZ set=$set tdp=$tdp tdp_mmu=$tm result=noload"
 		continue
 	fi
 	excl=
-	fopts="--formats $formats"
+	fopts="--formats $formats $xopts"
 	if [ "$vendor" = amd ] && [ "$tdp" = 1 ]; then
-		fopts="--formats 4l"
+		fopts="--formats 4l $xopts"
 		excl=2l,pae
 	fi
 	if [ "$vendor" = amd ] && [ "$tdp" = 0 ] && [ "${kv#5.10.}" != "$kv" ]; then
@@ -57,6 +62,6 @@ while read -r set tdp tm <&3; do
 	r=fail
 	[ "$(cat /tmp/fuzz.rc)" = rc=0 ] && r=ok
 	bad=$(($(dmesg | grep -cE 'WARNING: CPU|BUG:|Oops:|kvm.*leak|general protection fault') - bad0))
-	echo "KMF-FUZZ set=$set tdp=$tdp tdp_mmu=$tm seed=$s steps=$steps excluded=${excl:-none} result=$r dmesg_bad=$bad"
+	echo "KMF-FUZZ set=$set tdp=$tdp tdp_mmu=$tm seed=$s steps=$steps opts=$(echo "${xopts:-none}" | tr " " ,) excluded=${excl:-none} result=$r dmesg_bad=$bad"
 	unload_kvm || echo "KMF-FUZZ set=$set result=nounload"
 done 3</tmp/configs

@@ -24,6 +24,11 @@ dkms_root() {
 	_dr_tree="$root/usr/src/kvm-mmu-fastpgd-$KMF_VERSION"
 	mkdir -p "$_dr_tree"
 	cp -a "$KMF_TOP/dkms.conf" "$KMF_TOP/src" "$KMF_TOP/patches" "$_dr_tree/"
+	# the administrator's settings of the build (tests/suite.sh --conf)
+	if [ -n "${KMF_BUILD_CONF:-}" ]; then
+		printf '%s\n' "$KMF_BUILD_CONF" >"$root/etc/default/kvm-mmu-fastpgd"
+		echo "settings of the build (/etc/default/kvm-mmu-fastpgd): $KMF_BUILD_CONF"
+	fi
 	_dr="-m kvm-mmu-fastpgd -v $KMF_VERSION"
 	# shellcheck disable=SC2086
 	step "dkms add ($suite)" in_root "$root" dkms add $_dr || return 0

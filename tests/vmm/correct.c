@@ -256,6 +256,7 @@ static void step(struct vm *vm, int cs64)
 	mb_set32(vm, MB_STATUS, STATUS_NONE);
 	mb_set64(vm, MB_VA, MAILBOX + MB_SCRATCH);
 	mb_set32(vm, MB_TOKEN, 0x600dcafe);
+	mb_set32(vm, MB_CHKINS, 0);
 	regs.rflags = 2;
 	regs.rsp = STACK_TOP;
 	regs.rip = GUEST_SYM(cs64 ? fuzz64 : fuzz32);

@@ -5,6 +5,10 @@
  * or by the host (KVM_SET_SREGS), each followed by a check that a read and
  * a write through the guest's page tables reach the expected physical page,
  * and that a write to a read-only page faults exactly when CR0.WP says so.
+ * With --emulated-writes, a coin decides per step whether that write is a
+ * MOV (checked by the CPU) or an INS, which KVM emulates: KVM then walks the
+ * guest's tables and checks the permissions itself, with its own idea of
+ * CR0.WP (stale, if the guest owns CR0.WP and KVM does not refresh it).
  *
  * Paging states: off, 2-level 32-bit, PAE, 4-level (IA-32e, with a 64-bit
  * or a compatibility-mode code segment), each with two table sets A and B
@@ -29,6 +33,8 @@ static uint64_t rng;
 unsigned int fuzz_formats = 7;
 /* --no-unpaged-smep: no SMEP/SMAP/PKE while CR0.PG=0 (see fuzz.sh) */
 int fuzz_no_unpaged_smep;
+/* --emulated-writes: the check's write is an INS on some steps */
+int fuzz_emulated_writes;
 
 static uint64_t rnd(void)
 {
@@ -363,6 +369,7 @@ int fuzz(struct vm *vm, uint64_t seed, unsigned long steps)
 		int region, writable;
 		uint32_t token = 0x80000000U | (uint32_t)step, got;
 		uint64_t va = FZ_WINDOW + page * 4096ULL, pa;
+		int ins = fuzz_emulated_writes ? coin() : 0;
 
 		nops = 0;
 		if (host) {
@@ -378,8 +385,9 @@ int fuzz(struct vm *vm, uint64_t seed, unsigned long steps)
 		describe(&to, d2, sizeof(d2));
 		describe_ops(vm, ops, sizeof(ops));
 		snprintf(die_context, sizeof(die_context),
-			 "vmm: fuzz seed=%" PRIu64 " step=%lu (%s, ops:%s)\n  from: %s\n  to:   %s",
-			 seed, step, host ? "host KVM_SET_SREGS" : "guest", ops, d1, d2);
+			 "vmm: fuzz seed=%" PRIu64 " step=%lu (%s, ops:%s, write: %s)\n  from: %s\n  to:   %s",
+			 seed, step, host ? "host KVM_SET_SREGS" : "guest", ops,
+			 ins ? "INS" : "MOV", d1, d2);
 
 		mb_set32(vm, MB_CMD, CMD_FUZZ);
 		mb_set32(vm, MB_NOPS, nops);
@@ -387,6 +395,7 @@ int fuzz(struct vm *vm, uint64_t seed, unsigned long steps)
 		mb_set32(vm, MB_STATUS, STATUS_NONE);
 		mb_set64(vm, MB_VA, va);
 		mb_set32(vm, MB_TOKEN, token);
+		mb_set32(vm, MB_CHKINS, ins);
 		regs.rflags = 2;
 		regs.rsp = STACK_TOP;
 		/* a step starts in the code of the current code segment */
@@ -400,8 +409,9 @@ int fuzz(struct vm *vm, uint64_t seed, unsigned long steps)
 		got = (uint32_t)mb64(vm, MB_RESULT);
 
 #define FAIL(...) do {							\
-		printf("vmm: fuzz FAILED seed=%" PRIu64 " step=%lu (%s): ", seed, step, \
-		       host ? "host KVM_SET_SREGS" : "guest ops");	\
+		printf("vmm: fuzz FAILED seed=%" PRIu64 " step=%lu (%s, write: %s): ", \
+		       seed, step, host ? "host KVM_SET_SREGS" : "guest ops", \
+		       ins ? "INS" : "MOV");				\
 		printf(__VA_ARGS__);					\
 		printf("\n  from: %s\n  to:   %s\n", d1, d2);		\
 		return 1;						\

@@ -285,8 +285,15 @@ fuzz32:
 	mov	%eax, MB_RESULT(%ebx)
 	mov	MB_TOKEN(%ebx), %eax
 	add	$4, %esi
+	cmpl	$0, MB_CHKINS(%ebx)
+	jne	9f
 	mov	%eax, (%esi)		/* 2 bytes: 89 06 */
-	movl	$STATUS_OK, MB_STATUS(%ebx)
+	jmp	10f
+9:	mov	%esi, %edi
+	mov	$PORT_INS, %dx
+	insl				/* 1 byte: 6d */
+	nop				/* the #PF handlers skip 2 bytes */
+10:	movl	$STATUS_OK, MB_STATUS(%ebx)
 	mov	$PORT_DONE, %dx
 	out	%al, %dx
 	hlt
@@ -419,8 +426,15 @@ fuzz64:
 	mov	%eax, MB_RESULT(%rbx)
 	mov	MB_TOKEN(%rbx), %eax
 	add	$4, %rsi
+	cmpl	$0, MB_CHKINS(%rbx)
+	jne	9f
 	mov	%eax, (%rsi)		/* 2 bytes: 89 06 */
-	movl	$STATUS_OK, MB_STATUS(%rbx)
+	jmp	10f
+9:	mov	%rsi, %rdi
+	mov	$PORT_INS, %dx
+	insl				/* 1 byte: 6d */
+	nop				/* the #PF handlers skip 2 bytes */
+10:	movl	$STATUS_OK, MB_STATUS(%rbx)
 	mov	$PORT_DONE, %dx
 	out	%al, %dx
 	hlt

@@ -46,6 +46,7 @@ void dump_and_die(struct vm *vm, const char *why) __attribute__((noreturn));
 uint64_t run_guest(struct vm *vm);
 extern unsigned int fuzz_formats;
 extern int fuzz_no_unpaged_smep;
+extern int fuzz_emulated_writes;
 int fuzz(struct vm *vm, uint64_t seed, unsigned long steps);
 void vm_destroy(struct vm *vm);
 int correct(int argc, char **argv);

@@ -20,6 +20,7 @@
 #define PORT_SYNC	0x3f1	/* warm-up done, measurement starts */
 #define PORT_EXC	0x3f2	/* unexpected exception, see MB_EXC_* */
 #define PORT_SMM	0x3f3	/* the SMI handler of correct.S is running */
+#define PORT_INS	0x3f4	/* input: the u32 at MB_TOKEN (see MB_CHKINS) */
 
 /* mailbox: offsets of its fields */
 #define MB_CMD		0	/* u32: CMD_* */
@@ -60,6 +61,9 @@
 #define OP_INVLPG	12	/* invlpg at address value */
 #define OP_SYNC		13	/* OUT to PORT_SYNC (the host may act) */
 #define MB_NREADS	104	/* u32: entries in MB_READS */
+#define MB_CHKINS	108	/* u32: nonzero: the check writes with INS from
+				 * PORT_INS, which KVM emulates (its own walk
+				 * and permission check of the guest's tables) */
 #define MB_READS	0x600	/* u32 each, up to MB_MAX_READS */
 #define MB_MAX_READS	64
 #define MB_SCRATCH	0x800	/* what a correctness step's final check reads */

@@ -42,11 +42,12 @@ while read -r set tdp tm <&3; do
 		continue
 	fi
 	excl=
-	fopts="--formats $formats $xopts"
+	f=$formats
 	if [ "$vendor" = amd ] && [ "$tdp" = 1 ]; then
-		fopts="--formats 4l $xopts"
+		f=4l
 		excl=2l,pae
 	fi
+	fopts="--formats $f $xopts"
 	if [ "$vendor" = amd ] && [ "$tdp" = 0 ] && [ "${kv#5.10.}" != "$kv" ]; then
 		fopts="$fopts --no-unpaged-smep"
 		excl=unpaged-smep

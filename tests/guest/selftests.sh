@@ -18,6 +18,12 @@ for a in $cmdline; do
 done
 [ -n "$only" ] || only=$(ls /selftests)
 
+# alive PID: the process is there and not a zombie (gone, or exited and
+# waiting to be reaped, it is not)
+alive() {
+	[ "$(cut -d' ' -f3 "/proc/$1/stat" 2>/dev/null || echo Z)" != Z ]
+}
+
 # run_one LIMIT: run test $t; sets rc, st (pass, skip, timeout, fail,
 # hung), secs.  A test killed at the limit that still does not go away
 # (stuck in the kernel) is "hung": the next tests run all the same, and
@@ -28,13 +34,12 @@ run_one() {
 	timeout -s KILL "$1" "/selftests/$t" >/tmp/st.out 2>&1 &
 	_p=$!
 	_n=0
-	while [ "$(cut -d' ' -f3 "/proc/$_p/stat" 2>/dev/null || echo Z)" != Z ] &&
-		[ "$_n" -lt $((($1 + 30) * 5)) ]; do
+	while alive "$_p" && [ "$_n" -lt $((($1 + 30) * 5)) ]; do
 		sleep 0.2
 		_n=$((_n + 1))
 	done
 	secs=$(($(date +%s) - t0))
-	if [ "$(cut -d' ' -f3 "/proc/$_p/stat" 2>/dev/null || echo Z)" != Z ]; then
+	if alive "$_p"; then
 		rc=none st=hung
 		return
 	fi

@@ -4,7 +4,10 @@
 # kmf.fuzzsteps= steps (default 10000) from seed kmf.seed= (default: from
 # the clock; printed either way).  dmesg must stay free of WARN/BUG/leaks.
 # kmf.fuzzopts=: more options of "vmm fuzz", comma-separated (e.g.
-# --emulated-writes); kmf.fuzzsets=: the module sets (default stock,fastpgd).
+# --emulated-writes); kmf.fuzzsets=: the module sets (default stock,fastpgd);
+# kmf.fuzzconfigs=: the configurations as TDP:TDP_MMU (default all, e.g.
+# 1:0,1:1,0:0; TDP_MMU is "none" where the base lacks the parameter), so
+# that a long run can be split across parallel boots.
 #
 # Two stock failures are kept out of the random space (and reported in
 # the KMF-FUZZ line as "excluded="), so that what remains tests our series:
@@ -19,7 +22,7 @@
 set -u
 # shellcheck source=lib.sh
 . /tests/lib.sh
-steps=10000 seed='' formats=2l,pae,4l xopts='' sets='stock fastpgd'
+steps=10000 seed='' formats=2l,pae,4l xopts='' sets='stock fastpgd' configs=
 read -r cmdline </proc/cmdline
 for a in $cmdline; do
 	case $a in
@@ -28,6 +31,7 @@ for a in $cmdline; do
 	kmf.formats=*) formats=${a#*=} ;;
 	kmf.fuzzopts=*) xopts=$(echo "${a#*=}" | tr , ' ') ;;
 	kmf.fuzzsets=*) sets=$(echo "${a#*=}" | tr , ' ') ;;
+	kmf.fuzzconfigs=*) configs=$(echo "${a#*=}" | tr , ' ') ;;
 	esac
 done
 [ -n "$seed" ] || seed=$(($(date +%s) * 7919))
@@ -37,6 +41,7 @@ n=0
 kvm_configs >/tmp/configs
 while read -r set tdp tm <&3; do
 	case " $sets " in *" $set "*) ;; *) continue ;; esac
+	[ -z "$configs" ] || case " $configs " in *" $tdp:$tm "*) ;; *) continue ;; esac
 	if ! load_config "$set" "$tdp" "$tm"; then
 		echo "KMF-FUZZ set=$set tdp=$tdp tdp_mmu=$tm result=noload"
 		continue

@@ -100,4 +100,139 @@ nested_l2:
 	hlt
 nested_l2_end:
 
+/*
+ * Nested VMX, L1 (64-bit code, copied to NS_L1_CODE): set CR4.VMXE, VMXON
+ * (region at NS_HSAVE), VMCLEAR and VMPTRLD the VMCS at NS_VMCB, VMWRITE
+ * the host's field table at NV_FIELDS, then the host-state fields only L1
+ * knows; then MB_NRUNS times as nested_l1 does, with VMLAUNCH once and
+ * VMRESUME after: toggle its own CR0.WP (and HOST_CR0 with it, which the
+ * VM exit loads) and/or L2's (GUEST_CR0), enter L2 at its start, record
+ * { exit reason, what L2 read, what L1 reads at FZ_WINDOW, #PF taken by
+ * L1's write to MB_VA + 4 } in MB_READS.  A failed VMX instruction stores
+ * its step << 16 | VM-instruction error at NV_ERROR and ends the run.
+ */
+	.globl	nvmx_l1, nvmx_l1_end, nvmx_l2, nvmx_l2_end
+nvmx_l1:
+	mov	$MAILBOX, %ebx
+	xor	%r13d, %r13d
+	lea	MB_READS(%rbx), %r14
+	xor	%r12d, %r12d			/* launched */
+	mov	$1, %r15d			/* step, for NV_ERROR */
+	mov	%cr4, %rax
+	or	$0x2000, %eax			/* CR4.VMXE */
+	mov	%rax, %cr4
+	movq	$NS_HSAVE, MB_T0(%rbx)
+	vmxon	MB_T0(%rbx)
+	jbe	8f
+	inc	%r15d
+	movq	$NS_VMCB, MB_T0(%rbx)
+	vmclear	MB_T0(%rbx)
+	jbe	8f
+	inc	%r15d
+	vmptrld	MB_T0(%rbx)
+	jbe	8f
+	mov	$NV_FIELDS, %esi
+1:	inc	%r15d				/* 4 + the table's index */
+	mov	(%rsi), %rdx
+	cmp	$-1, %rdx
+	je	2f
+	vmwrite	8(%rsi), %rdx
+	jbe	8f
+	add	$16, %rsi
+	jmp	1b
+2:	mov	$0x6c02, %edx			/* HOST_CR3 */
+	mov	%cr3, %rax
+	vmwrite	%rax, %rdx
+	jbe	8f
+	mov	$0x6c04, %edx			/* HOST_CR4 */
+	mov	%cr4, %rax
+	vmwrite	%rax, %rdx
+	jbe	8f
+	mov	$0x6c14, %edx			/* HOST_RSP */
+	vmwrite	%rsp, %rdx
+	jbe	8f
+	mov	$0x6c16, %edx			/* HOST_RIP */
+	lea	5f(%rip), %rax
+	vmwrite	%rax, %rdx
+	jbe	8f
+	mov	$0x1000, %r15d			/* then: 0x1000 + run */
+3:	cmp	MB_NRUNS(%rbx), %r13d
+	jae	9f
+	testl	$1, MB_NFLAGS(%rbx)
+	jz	4f
+	mov	%cr0, %rax
+	xor	$0x10000, %rax			/* CR0.WP */
+	mov	%rax, %cr0
+4:	mov	$0x6c00, %edx			/* HOST_CR0 */
+	mov	%cr0, %rax
+	vmwrite	%rax, %rdx
+	jbe	8f
+	testl	$2, MB_NFLAGS(%rbx)
+	jz	6f
+	mov	$0x6800, %edx			/* GUEST_CR0 */
+	vmread	%rdx, %rax
+	jbe	8f
+	xor	$0x10000, %rax
+	vmwrite	%rax, %rdx
+	jbe	8f
+6:	mov	$0x681e, %edx			/* GUEST_RIP */
+	mov	$NS_L2_CODE, %eax
+	vmwrite	%rax, %rdx
+	jbe	8f
+	mov	$0x681c, %edx			/* GUEST_RSP */
+	mov	$NS_L2_STACK, %eax
+	vmwrite	%rax, %rdx
+	jbe	8f
+	movl	$0, MB_L2READ(%rbx)
+	test	%r12d, %r12d
+	jnz	7f
+	mov	$1, %r12d
+	vmlaunch
+	jmp	8f
+7:	vmresume
+	jmp	8f
+5:	mov	$0x4402, %edx			/* EXIT_REASON */
+	vmread	%rdx, %rax
+	mov	%eax, (%r14)
+	mov	MB_L2READ(%rbx), %eax
+	mov	%eax, 4(%r14)
+	mov	FZ_WINDOW, %eax
+	mov	%eax, 8(%r14)
+	mov	MB_FAULTS(%rbx), %edx
+	mov	MB_VA(%rbx), %rsi
+	add	$4, %rsi
+	mov	%eax, (%rsi)			/* 2 bytes: 89 06 (pf64 skips) */
+	mov	MB_FAULTS(%rbx), %eax
+	sub	%edx, %eax
+	mov	%eax, 12(%r14)
+	add	$16, %r14
+	inc	%r13d
+	inc	%r15d
+	jmp	3b
+8:	mov	%r15d, %ecx
+	shl	$16, %r15d
+	xor	%eax, %eax
+	cmp	$1, %ecx			/* no VMX operation: no VMREAD */
+	je	81f
+	mov	$0x4400, %edx			/* VM-instruction error */
+	vmread	%rdx, %rax
+81:	or	%eax, %r15d
+	mov	%r15d, NV_ERROR(%rbx)
+9:	shl	$2, %r13d
+	mov	%r13d, MB_NREADS(%rbx)
+	movl	$STATUS_OK, MB_STATUS(%rbx)
+	mov	$PORT_DONE, %dx
+	out	%al, %dx
+	hlt
+nvmx_l1_end:
+
+/* L2 of nested VMX: nested_l2 with VMCALL (same length and offsets) */
+nvmx_l2:
+	mov	FZ_WINDOW, %eax
+	mov	%eax, MAILBOX + MB_L2READ
+	mov	%eax, FZ_WINDOW + FZ_RO_PAGE * 4096
+	vmcall
+	hlt
+nvmx_l2_end:
+
 	.section .note.GNU-stack, "", @progbits

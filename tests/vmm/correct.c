@@ -22,7 +22,9 @@
  *   nested     L1 runs L2 with VMRUN (SVM), with and without nested NPT,
  *              toggling its own and L2's CR0.WP between runs: each level
  *              sees its own tables and its own CR0.WP (-nowp: without
- *              L2's write to a read-only page; --no-l2-wp-probe: only that)
+ *              L2's write to a read-only page; --no-l2-wp-probe: only that);
+ *              nested-vmx: the same with VMLAUNCH/VMRESUME (VMX), with and
+ *              without nested EPT
  *
  * Every case prints one line "correct test=NAME result=pass|fail|
  * unsupported ..."; "unsupported" says why it cannot run here (KVM lacks the
@@ -54,6 +56,8 @@
 extern const unsigned char smm_handler[], smm_handler_end[];
 extern const unsigned char nested_l1[], nested_l1_end[];
 extern const unsigned char nested_l2[], nested_l2_end[];
+extern const unsigned char nvmx_l1[], nvmx_l1_end[];
+extern const unsigned char nvmx_l2[], nvmx_l2_end[];
 
 static int negate, expect_lme_reset, no_l2_wp;
 static int n_pass, n_fail, n_unsup;
@@ -904,6 +908,225 @@ static void nested(int nnpt, int wp_probe)
 	vm_destroy(&vm);
 }
 
+/* ---- nested (VMX) ---- */
+
+/* the vCPU's MSR, as L1 reads it (KVM's nested VMX capabilities) */
+static int get_msr(struct vm *vm, uint32_t idx, uint64_t *v)
+{
+	struct {
+		struct kvm_msrs h;
+		struct kvm_msr_entry e;
+	} m;
+
+	memset(&m, 0, sizeof(m));
+	m.h.nmsrs = 1;
+	m.e.index = idx;
+	if (ioctl(vm->vcpu, KVM_GET_MSRS, &m) != 1)
+		return 0;
+	*v = m.e.data;
+	return 1;
+}
+
+static void set_msr(struct vm *vm, uint32_t idx, uint64_t v)
+{
+	struct {
+		struct kvm_msrs h;
+		struct kvm_msr_entry e;
+	} m;
+
+	memset(&m, 0, sizeof(m));
+	m.h.nmsrs = 1;
+	m.e.index = idx;
+	m.e.data = v;
+	if (ioctl(vm->vcpu, KVM_SET_MSRS, &m) != 1)
+		die(2, "KVM_SET_MSRS %#x=%#" PRIx64 ": %s", idx, v, strerror(errno));
+}
+
+/* a VMX control: what we want, plus what must be 1, minus what may not */
+static uint32_t vmx_ctl(uint64_t cap, uint32_t want)
+{
+	return (want | (uint32_t)cap) & (uint32_t)(cap >> 32);
+}
+
+static int nfields;
+
+static void field(struct vm *vm, uint32_t f, uint64_t v)
+{
+	put64(vm, NV_FIELDS + nfields * 16, f);
+	put64(vm, NV_FIELDS + nfields * 16 + 8, v);
+	put64(vm, NV_FIELDS + ++nfields * 16, ~0ULL);
+}
+
+/* L2's segment: selector, limit, access rights (VMX format), base 0 */
+static void vmcs_seg(struct vm *vm, int i, uint16_t sel, uint32_t limit, uint32_t ar)
+{
+	field(vm, 0x0800 + 2 * i, sel);
+	field(vm, 0x4800 + 2 * i, limit);
+	field(vm, 0x4814 + 2 * i, ar);
+	field(vm, 0x6806 + 2 * i, 0);
+}
+
+/*
+ * As nested(), with VMX: L1 runs L2 four times, L2's #PF is intercepted
+ * with the exception bitmap (exit reason 0), its VMCALL exits with reason
+ * 18.  On each VM exit the CPU loads L1's CR0 from HOST_CR0, which L1 set
+ * to its CR0 of the moment.  With nested EPT, L2's guest-physical
+ * addresses go through an identity EPT of 2 MiB pages.
+ */
+static void nested_vmx(int nept, int wp_probe)
+{
+	struct vm vm;
+	struct fstate s = paged(F_4L, 0, 1);
+	struct kvm_regs regs = { 0 };
+	int i, runs = 4;
+	uint64_t basic, pin, proc, proc2 = 0, exit_ctl, entry, ept = 0, pb;
+	uint64_t l2cr0 = 0x80040033;	/* PE MP ET NE AM PG, WP=0 */
+	long long r0, r1;
+
+	begin("nested-vmx.%s%s", nept ? "ept" : "shadow", wp_probe ? "" : "-nowp");
+	fresh(&vm);
+	if (!cpuid_bit(&vm, 1, 2, 5)) {
+		unsupported("no VMX in the guest CPUID (SVM, or kvm_intel nested=0)");
+		vm_destroy(&vm);
+		return;
+	}
+	if (!get_msr(&vm, 0x480, &basic) || !get_msr(&vm, 0x481, &pin) ||
+	    !get_msr(&vm, 0x482, &proc) || !get_msr(&vm, 0x483, &exit_ctl) ||
+	    !get_msr(&vm, 0x484, &entry))
+		die(2, "KVM_GET_MSRS: no VMX capability MSRs with VMX in CPUID");
+	pb = vmx_ctl(proc, nept ? 1U << 31 : 0);
+	if (pb >> 31 && (!get_msr(&vm, 0x48b, &proc2) || !get_msr(&vm, 0x48c, &ept)))
+		die(2, "KVM_GET_MSRS: no secondary controls or EPT capabilities");
+	/* EPT, 4-level walks, write-back tables, 2 MiB pages */
+	if (nept && (!(pb >> 31) || !(proc2 >> 32 & 2) ||
+		     (ept & (1U << 6 | 1U << 14 | 1U << 16)) != (1U << 6 | 1U << 14 | 1U << 16))) {
+		unsupported("no nested EPT with 4-level walks, WB and 2 MiB pages (ept=0)");
+		vm_destroy(&vm);
+		return;
+	}
+	if (wp_probe && no_l2_wp) {
+		unsupported("excluded (--no-l2-wp-probe): L2's write to a read-only page with CR0.WP=1 never exits to L1 here, stock too");
+		vm_destroy(&vm);
+		return;
+	}
+	/* IA32_FEATURE_CONTROL: locked, VMXON outside SMX */
+	set_msr(&vm, 0x3a, 5);
+	memset(gpa(&vm, NS_VMCB), 0, NS_L1_CODE - NS_VMCB);
+	memcpy(gpa(&vm, NS_L1_CODE), nvmx_l1, nvmx_l1_end - nvmx_l1);
+	memcpy(gpa(&vm, NS_L2_CODE), nvmx_l2, nvmx_l2_end - nvmx_l2);
+	if (!wp_probe)	/* L2's write to the read-only page: 7 NOPs */
+		memset(gpa(&vm, NS_L2_CODE + NS_L2_WP_PROBE), 0x90, 7);
+	put32(&vm, NS_HSAVE, basic & 0x7fffffff);	/* revision id */
+	put32(&vm, NS_VMCB, basic & 0x7fffffff);
+	/* EPT: identity, 2 MiB pages, RWX, write-back */
+	put64(&vm, NS_NPT, (NS_NPT + 0x1000) | 7);
+	put64(&vm, NS_NPT + 0x1000, (NS_NPT + 0x2000) | 7);
+	for (i = 0; i < (int)(MEM_SIZE >> 21); i++)
+		put64(&vm, NS_NPT + 0x2000 + i * 8, ((uint64_t)i << 21) | 0xb7);
+
+	nfields = 0;
+	/* controls: #PF intercepted, no MSR or I/O bitmaps (all exit) */
+	field(&vm, 0x4000, vmx_ctl(pin, 0));
+	field(&vm, 0x4002, pb);
+	if (pb >> 31)
+		field(&vm, 0x401e, vmx_ctl(proc2, nept ? 2 : 0));
+	field(&vm, 0x400c, vmx_ctl(exit_ctl, 1U << 9));	/* 64-bit host */
+	field(&vm, 0x4012, vmx_ctl(entry, 1U << 9));	/* IA-32e guest */
+	field(&vm, 0x4004, 1U << 14);
+	field(&vm, 0x4006, 0);
+	field(&vm, 0x4008, 0);
+	field(&vm, 0x400a, 0);
+	field(&vm, 0x400e, 0);
+	field(&vm, 0x4010, 0);
+	field(&vm, 0x4014, 0);
+	field(&vm, 0x4016, 0);
+	field(&vm, 0x6000, 0);		/* L2 owns every CR0 and CR4 bit */
+	field(&vm, 0x6002, 0);
+	field(&vm, 0x2800, ~0ULL);	/* VMCS link pointer */
+	if (nept)
+		field(&vm, 0x201a, NS_NPT | 3 << 3 | 6);
+	/* L1's state after a VM exit (CR0, CR3, CR4, RSP, RIP: L1 sets them) */
+	field(&vm, 0x0c00, SEL_DATA);
+	field(&vm, 0x0c02, SEL_CODE64);
+	field(&vm, 0x0c04, SEL_DATA);
+	field(&vm, 0x0c06, SEL_DATA);
+	field(&vm, 0x0c08, SEL_DATA);
+	field(&vm, 0x0c0a, SEL_DATA);
+	field(&vm, 0x0c0c, 0x20);	/* TR: any non-null selector */
+	field(&vm, 0x6c06, 0);
+	field(&vm, 0x6c08, 0);
+	field(&vm, 0x6c0a, 0);
+	field(&vm, 0x6c0c, FZ_GDT);
+	field(&vm, 0x6c0e, FZ_IDT64);
+	field(&vm, 0x4c00, 0);
+	field(&vm, 0x6c10, 0);
+	field(&vm, 0x6c12, 0);
+	/* L2 in 64-bit mode, table set B */
+	vmcs_seg(&vm, 0, SEL_DATA, 0xffffffff, 0xc093);		/* es */
+	vmcs_seg(&vm, 1, SEL_CODE64, 0xffffffff, 0xa09b);	/* cs */
+	vmcs_seg(&vm, 2, SEL_DATA, 0xffffffff, 0xc093);		/* ss */
+	vmcs_seg(&vm, 3, SEL_DATA, 0xffffffff, 0xc093);		/* ds */
+	vmcs_seg(&vm, 4, SEL_DATA, 0xffffffff, 0xc093);		/* fs */
+	vmcs_seg(&vm, 5, SEL_DATA, 0xffffffff, 0xc093);		/* gs */
+	vmcs_seg(&vm, 6, 0, 0, 0x10000);			/* ldtr: unusable */
+	vmcs_seg(&vm, 7, 0, 0x67, 0x8b);			/* tr: busy TSS */
+	field(&vm, 0x4810, 0x1f);
+	field(&vm, 0x6816, FZ_GDT);
+	field(&vm, 0x4812, 0);
+	field(&vm, 0x6818, 0);
+	field(&vm, 0x6800, l2cr0);
+	field(&vm, 0x6804, 0x2020);	/* CR4.PAE, and VMXE (fixed to 1) */
+	field(&vm, 0x6802, T_PML4(1));
+	field(&vm, 0x6004, l2cr0);
+	field(&vm, 0x6006, 0x20);
+	field(&vm, 0x681a, 0x400);	/* DR7 */
+	field(&vm, 0x6820, 2);		/* RFLAGS */
+	field(&vm, 0x2802, 0);		/* DEBUGCTL */
+	field(&vm, 0x4824, 0);		/* interruptibility */
+	field(&vm, 0x4826, 0);		/* activity: active */
+	field(&vm, 0x6822, 0);		/* pending debug exceptions */
+	field(&vm, 0x482a, 0);
+	field(&vm, 0x6824, 0);
+	field(&vm, 0x6826, 0);
+
+	host_set(&vm, &s);
+	mb_set32(&vm, MB_NFLAGS, 3);
+	mb_set32(&vm, MB_NRUNS, runs);
+	mb_set32(&vm, MB_NREADS, 0);
+	mb_set32(&vm, MB_FAULTS, 0);
+	mb_set32(&vm, NV_ERROR, 0);
+	mb_set32(&vm, MB_STATUS, STATUS_NONE);
+	mb_set64(&vm, MB_VA, FZ_WINDOW + FZ_RO_PAGE * 4096 - 4);
+	regs.rflags = 2;
+	regs.rsp = STACK_TOP;
+	regs.rip = NS_L1_CODE;
+	xioctl(vm.vcpu, KVM_SET_REGS, &regs, "KVM_SET_REGS");
+	r0 = resets();
+	run_guest(&vm);
+	r1 = resets();
+	/* step: 1 VMXON, 2 VMCLEAR, 3 VMPTRLD, 4 + i field i, 0x1000 + n run n */
+	check_eq("failed VMX instruction (step << 16 | VM-instruction error)",
+		 mb32(&vm, NV_ERROR), 0);
+	check_eq("runs", mb32(&vm, MB_NREADS), 4 * runs);
+	for (i = 0; i < runs && mb32(&vm, MB_NREADS) == 4U * runs; i++) {
+		int l1wp = i % 2, l2wp = !(i % 2);
+		char what[96];
+
+		snprintf(what, sizeof(what), "run %d: exit reason (L2 CR0.WP=%d)", i, l2wp);
+		key_eq(what, rd(&vm, 4 * i), l2wp && wp_probe ? 0 : 18);
+		snprintf(what, sizeof(what), "run %d: L2's read", i);
+		key_eq(what, rd(&vm, 4 * i + 1), tag(2, 0));
+		snprintf(what, sizeof(what), "run %d: L1's read after the exit", i);
+		key_eq(what, rd(&vm, 4 * i + 2), tag(1, 0));
+		snprintf(what, sizeof(what), "run %d: L1's #PF (L1 CR0.WP=%d)", i, l1wp);
+		key_eq(what, rd(&vm, 4 * i + 3), l1wp);
+	}
+	if (r0 >= 0 && r1 >= 0)
+		info("runs=%d resets=%lld", runs, r1 - r0);
+	end();
+	vm_destroy(&vm);
+}
+
 static void usage(void)
 {
 	die(2, "usage: vmm [--formats 2l,pae,4l] correct [--negate] [--expect-lme-reset] [--no-l2-wp-probe] pg-flush|set-cpuid|efer-lme|smm|nested|all ...");
@@ -962,6 +1185,9 @@ int correct(int argc, char **argv)
 			nested(0, 1);
 			nested(1, 1);
 			nested(0, 0);
+			nested_vmx(0, 1);
+			nested_vmx(1, 1);
+			nested_vmx(0, 0);
 		}
 	}
 	printf("correct: %d passed, %d failed, %d unsupported%s\n", n_pass,

@@ -89,6 +89,12 @@
 #define NS_L1_CODE	0x60000
 #define NS_L2_CODE	0x61000
 #define NS_L2_WP_PROBE	14	/* offset of L2's 7-byte write to the RO page */
+/* nested VMX (correct.S): the same L2 and memory, NS_VMCB holds the VMCS,
+ * NS_HSAVE the VMXON region, NS_NPT the EPT tables; L1 VMWRITEs the
+ * { u64 field, u64 value } pairs at NV_FIELDS (ended by field ~0), which
+ * the host computed from the VMX capability MSRs it reads from KVM */
+#define NV_FIELDS	0x56000
+#define NV_ERROR	0x91c	/* u32: step << 16 | VM-instruction error */
 #define VMCB_EXIT_CODE	0x070
 #define VMCB_CR0	0x558
 #define VMCB_RIP	0x578
@@ -113,5 +119,6 @@
 #define STATUS_NONE	0
 #define STATUS_OK	1
 #define STATUS_BAD_CMD	2
+#define STATUS_VMFAIL	3	/* a VMX instruction failed: MB NV_ERROR */
 
 #endif

@@ -20,9 +20,9 @@
 #     no build;
 #   - the system's kernel booted with its installed modules, under QEMU
 #     (AMD) and Bochs (Intel): ours load, the tool's status says so, its
-#     bench counts CR0 exits and no unloads; on Intel also the guest test
-#     and the short benchmark, stock vs installed (KMF_DEB_BOOT=0 leaves
-#     the boots out, KMF_DEB_BOOT=amd the Bochs one);
+#     bench counts CR0 exits and no unloads; on Intel also the guest test,
+#     the short benchmark and the correctness tests, stock vs installed
+#     (KMF_DEB_BOOT=0 leaves the boots out, KMF_DEB_BOOT=amd the Bochs one);
 #   - Debian 12: a bookworm-backports kernel (6.12, series included
 #     upstream) is skipped, exit 0.
 #
@@ -192,9 +192,10 @@ activate_cases() {
 # the stock ones for comparison) and the package's own static tool and VMM,
 # once per vendor: QEMU TCG (AMD SVM+NPT) and Bochs (Intel VMX+EPT).  In
 # each, tests/guest/debtool.sh loads ours and runs status, --json status and
-# a short bench.  The Bochs boot also runs the guest test and the short
-# benchmark on the stock modules and on the installed ones (it is the Intel
-# run of make check: tests/suite.sh runs AMD only there).
+# a short bench.  The Bochs boot also runs the guest test, the short
+# benchmark and the correctness tests (nested VMX among them) on the stock
+# modules and on the installed ones (it is the Intel run of make check:
+# tests/suite.sh runs AMD only there).
 boot_check() {
 	_bx=$(mktemp -d "${TMPDIR:-/tmp}/kmf-debboot.XXXXXX")
 	mkdir -p "$_bx/usr/lib/kvm-mmu-fastpgd"
@@ -217,7 +218,7 @@ boot_check() {
 	boot_vendor amd debtool 300 ""
 	# the sizes of tests/suite.sh --quick for Bochs
 	[ "${KMF_DEB_BOOT:-1}" = amd ] ||
-		boot_vendor intel debtool,foundation,bench 1500 "kmf.iters=20 kmf.titers=2 kmf.modes=64"
+		boot_vendor intel debtool,foundation,bench,correct 1500 "kmf.iters=20 kmf.titers=2 kmf.modes=64"
 	rm -f "$_bi"
 }
 
@@ -272,6 +273,11 @@ boot_vendor() {
 		expect "$t/$_v/bench/completed" "tests/guest/bench.sh did not finish (log: $clog)" \
 			grep -q '^KMF: test bench exit status' "$clog"
 		eval_bench "$t/boot/bench" "$_v" ;;
+	esac
+	case ,$2, in *,correct,*)
+		expect "$t/$_v/correct/completed" "tests/guest/correct.sh did not finish (log: $clog)" \
+			grep -q '^KMF: test correct exit status' "$clog"
+		eval_correct "$t/boot/correct" "$_v" ;;
 	esac
 	_d=$(grep -c '^KMF-DMESG' "$clog" || true)
 	expect "$t/boot/$_v/dmesg-clean" "WARN/BUG/leak in the booted kernel's log (see $clog)" [ "$_d" -eq 0 ]

@@ -12,10 +12,11 @@
 # SMM in a 2-level paging guest is left out: the stock 5.10 modules hit
 # BUG() in __pte_list_remove (paging32_sync_page from kvm_mmu_load) after
 # the SMI handler rewrote a PTE, which takes the test kernel down; and in
-# the nested test, L2's write to a read-only page with its CR0.WP=1 (which
-# L1 intercepts as #PF) never exits to L1 on the stock modules either: L2
-# spins on the write.  Those cases are reported as unsupported.  6.1 runs
-# both (stock and ours pass them).
+# the nested SVM test, L2's write to a read-only page with its CR0.WP=1
+# (which L1 intercepts as #PF) never exits to L1 on the stock modules
+# either: L2 spins on the write.  Those cases are reported as unsupported.
+# 6.1 runs both (stock and ours pass them).  The nested VMX test
+# (nested-vmx.*, Intel only) runs its probe everywhere.
 set -u
 # shellcheck source=lib.sh
 . /tests/lib.sh

@@ -16,9 +16,14 @@
 #   host works; reproduce with "vmm --formats pae fuzz"), and with 2-level
 #   paging the vCPU stops making progress.  Only 4-level runs there; the
 #   32-bit formats are covered by shadow paging and by VMX.
-# - AMD with shadow paging on 5.10: CR0.PG=0 with CR4.SMEP=1 never makes
-#   progress (5.10's svm_set_cr4 keeps SMEP in the hardware CR4; 6.1 clears
-#   SMEP/SMAP/PKE there while the guest has paging off).
+# - Shadow paging on 5.10, both vendors: CR0.PG=0 with CR4.SMEP=1 never
+#   makes progress.  5.10's svm_set_cr4 keeps SMEP in the hardware CR4 (6.1
+#   clears SMEP/SMAP/PKE there while the guest has paging off); on VMX with
+#   ept=0 (no unrestricted guest) vmx_set_cr4 would clear it, but
+#   vmx_set_cr0 calls it on a CR0.PG change only with EPT, so SMEP stays
+#   in the hardware CR4 over KVM's user-accessible identity map (Intel,
+#   seed 14219841605049: ours stops at step 20; stock, from the same seed,
+#   did not finish 25 steps in 30 minutes under Bochs).
 set -u
 # shellcheck source=lib.sh
 . /tests/lib.sh
@@ -53,7 +58,7 @@ while read -r set tdp tm <&3; do
 		excl=2l,pae
 	fi
 	fopts="--formats $f $xopts"
-	if [ "$vendor" = amd ] && [ "$tdp" = 0 ] && [ "${kv#5.10.}" != "$kv" ]; then
+	if [ "$tdp" = 0 ] && [ "${kv#5.10.}" != "$kv" ]; then
 		fopts="$fopts --no-unpaged-smep"
 		excl=unpaged-smep
 	fi

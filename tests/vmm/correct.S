@@ -27,6 +27,38 @@ smm_handler:
 smm_handler_end:
 
 /*
+ * Both nested L1s, after an exit whose code is in %eax: record { exit,
+ * what L2 read, what L1 reads at FZ_WINDOW, #PF taken by L1's write to
+ * MB_VA + 4 } at %r14 and count the run in %r13d; and at the end, report
+ * the reads and stop.  %rbx is MAILBOX.
+ */
+	.macro	record_run
+	mov	%eax, (%r14)
+	mov	MB_L2READ(%rbx), %eax
+	mov	%eax, 4(%r14)
+	mov	FZ_WINDOW, %eax
+	mov	%eax, 8(%r14)
+	mov	MB_FAULTS(%rbx), %edx
+	mov	MB_VA(%rbx), %rsi
+	add	$4, %rsi
+	mov	%eax, (%rsi)			/* 2 bytes: 89 06 (pf64 skips) */
+	mov	MB_FAULTS(%rbx), %eax
+	sub	%edx, %eax
+	mov	%eax, 12(%r14)
+	add	$16, %r14
+	inc	%r13d
+	.endm
+
+	.macro	nested_done
+	shl	$2, %r13d
+	mov	%r13d, MB_NREADS(%rbx)
+	movl	$STATUS_OK, MB_STATUS(%rbx)
+	mov	$PORT_DONE, %dx
+	out	%al, %dx
+	hlt
+	.endm
+
+/*
  * Nested SVM, L1 (64-bit code, copied to NS_L1_CODE): enable EFER.SVME,
  * set the host save area, then MB_NRUNS times: toggle its own CR0.WP
  * and/or L2's (MB_NFLAGS), VMRUN L2 from its start; record
@@ -64,27 +96,10 @@ nested_l1:
 	vmrun	%rax
 	stgi
 	mov	NS_VMCB + VMCB_EXIT_CODE, %eax
-	mov	%eax, (%r14)
-	mov	MB_L2READ(%rbx), %eax
-	mov	%eax, 4(%r14)
-	mov	FZ_WINDOW, %eax
-	mov	%eax, 8(%r14)
-	mov	MB_FAULTS(%rbx), %edx
-	mov	MB_VA(%rbx), %rsi
-	add	$4, %rsi
-	mov	%eax, (%rsi)			/* 2 bytes: 89 06 (pf64 skips) */
-	mov	MB_FAULTS(%rbx), %eax
-	sub	%edx, %eax
-	mov	%eax, 12(%r14)
-	add	$16, %r14
-	inc	%r13d
+	record_run
 	jmp	1b
-9:	shl	$2, %r13d
-	mov	%r13d, MB_NREADS(%rbx)
-	movl	$STATUS_OK, MB_STATUS(%rbx)
-	mov	$PORT_DONE, %dx
-	out	%al, %dx
-	hlt
+9:
+	nested_done
 nested_l1_end:
 
 /*
@@ -193,20 +208,7 @@ nvmx_l1:
 	jmp	8f
 5:	mov	$0x4402, %edx			/* EXIT_REASON */
 	vmread	%rdx, %rax
-	mov	%eax, (%r14)
-	mov	MB_L2READ(%rbx), %eax
-	mov	%eax, 4(%r14)
-	mov	FZ_WINDOW, %eax
-	mov	%eax, 8(%r14)
-	mov	MB_FAULTS(%rbx), %edx
-	mov	MB_VA(%rbx), %rsi
-	add	$4, %rsi
-	mov	%eax, (%rsi)			/* 2 bytes: 89 06 (pf64 skips) */
-	mov	MB_FAULTS(%rbx), %eax
-	sub	%edx, %eax
-	mov	%eax, 12(%r14)
-	add	$16, %r14
-	inc	%r13d
+	record_run
 	inc	%r15d
 	jmp	3b
 8:	mov	%r15d, %ecx
@@ -218,12 +220,8 @@ nvmx_l1:
 	vmread	%rdx, %rax
 81:	or	%eax, %r15d
 	mov	%r15d, NV_ERROR(%rbx)
-9:	shl	$2, %r13d
-	mov	%r13d, MB_NREADS(%rbx)
-	movl	$STATUS_OK, MB_STATUS(%rbx)
-	mov	$PORT_DONE, %dx
-	out	%al, %dx
-	hlt
+9:
+	nested_done
 nvmx_l1_end:
 
 /* L2 of nested VMX: nested_l2 with VMCALL (same length and offsets) */

@@ -169,6 +169,13 @@ static void unsupported(const char *why)
 	die_context[0] = '\0';
 }
 
+/* the case cannot run here: say why and drop its VM */
+static void skip_case(struct vm *vm, const char *why)
+{
+	unsupported(why);
+	vm_destroy(vm);
+}
+
 void vm_destroy(struct vm *vm)
 {
 	int size = ioctl(vm->kvm, KVM_GET_VCPU_MMAP_SIZE, 0);
@@ -459,7 +466,7 @@ static void set_cpuid(int maxphy, int noentry, int frozen)
 	begin("set-cpuid.%s%s", noentry ? "noentry-" : "",
 	      maxphy ? "maxphyaddr36" : "same");
 	if (frozen && !noentry) {
-		unsupported("KVM_SET_CPUID2 after KVM_RUN is refused or ignored by this kernel (see set-cpuid.noentry-*)");
+		skip_case(&vm, "KVM_SET_CPUID2 after KVM_RUN is refused or ignored by this kernel (see set-cpuid.noentry-*)");
 		return;
 	}
 	fresh(&vm);
@@ -468,7 +475,6 @@ static void set_cpuid(int maxphy, int noentry, int frozen)
 		if (!load_roots_without_entry(&vm)) {
 			failed("KVM_RUN with a signal pending did not return EINTR/KVM_EXIT_INTR");
 			end();
-			vm_destroy(&vm);
 			return;
 		}
 	} else {
@@ -479,9 +485,8 @@ static void set_cpuid(int maxphy, int noentry, int frozen)
 
 	c = supported_cpuid(&vm);
 	if (maxphy && !lower_maxphyaddr(c)) {
-		unsupported("no CPUID leaf 0x80000008");
+		skip_case(&vm, "no CPUID leaf 0x80000008");
 		free(c);
-		vm_destroy(&vm);
 		return;
 	}
 	counters_read(c0);
@@ -726,8 +731,7 @@ static void smm(int fmt)
 	fresh(&vm);
 	if (ioctl(vm.kvm, KVM_CHECK_EXTENSION, KVM_CAP_X86_SMM) <= 0 ||
 	    ioctl(vm.kvm, KVM_CHECK_EXTENSION, KVM_CAP_MULTI_ADDRESS_SPACE) < 2) {
-		unsupported("no KVM_CAP_X86_SMM or no second address space");
-		vm_destroy(&vm);
+		skip_case(&vm, "no KVM_CAP_X86_SMM or no second address space");
 		return;
 	}
 	/* SMM's address space: the same RAM (SMRAM is not closed off here) */
@@ -805,6 +809,65 @@ static int cpuid_bit(struct vm *vm, uint32_t fn, int reg, int bit)
 }
 
 /*
+ * The nested tests' run: L1 (at NS_L1_CODE, in state s) runs L2 "runs"
+ * times, toggling both CR0.WP (MB_NFLAGS 3); r0 and r1 are the MMU resets
+ * counted before and after.
+ */
+static void nested_run(struct vm *vm, const struct fstate *s, int runs,
+		       long long *r0, long long *r1)
+{
+	struct kvm_regs regs = { 0 };
+
+	host_set(vm, s);
+	mb_set32(vm, MB_NFLAGS, 3);
+	mb_set32(vm, MB_NRUNS, runs);
+	mb_set32(vm, MB_NREADS, 0);
+	mb_set32(vm, MB_FAULTS, 0);
+	mb_set32(vm, NV_ERROR, 0);
+	mb_set32(vm, MB_STATUS, STATUS_NONE);
+	mb_set64(vm, MB_VA, FZ_WINDOW + FZ_RO_PAGE * 4096 - 4);
+	regs.rflags = 2;
+	regs.rsp = STACK_TOP;
+	regs.rip = NS_L1_CODE;
+	xioctl(vm->vcpu, KVM_SET_REGS, &regs, "KVM_SET_REGS");
+	*r0 = resets();
+	run_guest(vm);
+	*r1 = resets();
+}
+
+/*
+ * What L1 recorded per run: the exit (probe_exit when L2 ran with CR0.WP=1,
+ * call_exit when with 0), L2's read of set B, L1's read of set A after the
+ * exit, and a #PF of L1's own write exactly when its CR0.WP was 1.  Ends
+ * the case.
+ */
+static void nested_results(struct vm *vm, int runs, const char *exit_name,
+			   uint32_t probe_exit, uint32_t call_exit,
+			   long long r0, long long r1)
+{
+	int i;
+
+	check_eq("runs", mb32(vm, MB_NREADS), 4 * runs);
+	for (i = 0; i < runs && mb32(vm, MB_NREADS) == 4U * runs; i++) {
+		int l1wp = i % 2, l2wp = !(i % 2);
+		char what[96];
+
+		snprintf(what, sizeof(what), "run %d: %s (L2 CR0.WP=%d)", i, exit_name, l2wp);
+		key_eq(what, rd(vm, 4 * i), l2wp ? probe_exit : call_exit);
+		snprintf(what, sizeof(what), "run %d: L2's read", i);
+		key_eq(what, rd(vm, 4 * i + 1), tag(2, 0));
+		snprintf(what, sizeof(what), "run %d: L1's read after the exit", i);
+		key_eq(what, rd(vm, 4 * i + 2), tag(1, 0));
+		snprintf(what, sizeof(what), "run %d: L1's #PF (L1 CR0.WP=%d)", i, l1wp);
+		key_eq(what, rd(vm, 4 * i + 3), l1wp);
+	}
+	if (r0 >= 0 && r1 >= 0)
+		info("runs=%d resets=%lld", runs, r1 - r0);
+	end();
+	vm_destroy(vm);
+}
+
+/*
  * L1 (4-level paging, table set A, 64-bit code) runs L2 (4-level paging,
  * table set B; with nested NPT, through an identity NPT) four times.
  * Before each VMRUN it toggles its own CR0.WP and L2's (in the VMCB,
@@ -818,7 +881,6 @@ static void nested(int nnpt, int wp_probe)
 {
 	struct vm vm;
 	struct fstate s = paged(F_4L, 0, 1);
-	struct kvm_regs regs = { 0 };
 	int i, runs = 4;
 	uint64_t l2cr0 = 0x80040033;	/* PE MP ET NE AM PG, WP=0 */
 	long long r0, r1;
@@ -826,18 +888,15 @@ static void nested(int nnpt, int wp_probe)
 	begin("nested.%s%s", nnpt ? "npt" : "shadow", wp_probe ? "" : "-nowp");
 	fresh(&vm);
 	if (!cpuid_bit(&vm, 0x80000001, 2, 2)) {
-		unsupported("no SVM in the guest CPUID (VMX, or kvm_amd nested=0)");
-		vm_destroy(&vm);
+		skip_case(&vm, "no SVM in the guest CPUID (VMX, or kvm_amd nested=0)");
 		return;
 	}
 	if (nnpt && !cpuid_bit(&vm, 0x8000000a, 3, 0)) {
-		unsupported("no nested paging for the guest (npt=0)");
-		vm_destroy(&vm);
+		skip_case(&vm, "no nested paging for the guest (npt=0)");
 		return;
 	}
 	if (wp_probe && no_l2_wp) {
-		unsupported("excluded (--no-l2-wp-probe): L2's write to a read-only page with CR0.WP=1 never exits to L1 here, stock too");
-		vm_destroy(&vm);
+		skip_case(&vm, "excluded (--no-l2-wp-probe): L2's write to a read-only page with CR0.WP=1 never exits to L1 here, stock too");
 		return;
 	}
 	memset(gpa(&vm, NS_VMCB), 0, NS_L1_CODE - NS_VMCB);
@@ -875,38 +934,8 @@ static void nested(int nnpt, int wp_probe)
 	put64(&vm, NS_VMCB + 0x570, 2);			/* RFLAGS */
 	put64(&vm, NS_VMCB + 0x668, 0x0007040600070406ULL);	/* PAT */
 
-	host_set(&vm, &s);
-	mb_set32(&vm, MB_NFLAGS, 3);
-	mb_set32(&vm, MB_NRUNS, runs);
-	mb_set32(&vm, MB_NREADS, 0);
-	mb_set32(&vm, MB_FAULTS, 0);
-	mb_set32(&vm, MB_STATUS, STATUS_NONE);
-	mb_set64(&vm, MB_VA, FZ_WINDOW + FZ_RO_PAGE * 4096 - 4);
-	regs.rflags = 2;
-	regs.rsp = STACK_TOP;
-	regs.rip = NS_L1_CODE;
-	xioctl(vm.vcpu, KVM_SET_REGS, &regs, "KVM_SET_REGS");
-	r0 = resets();
-	run_guest(&vm);
-	r1 = resets();
-	check_eq("runs", mb32(&vm, MB_NREADS), 4 * runs);
-	for (i = 0; i < runs && mb32(&vm, MB_NREADS) == 4U * runs; i++) {
-		int l1wp = i % 2, l2wp = !(i % 2);
-		char what[96];
-
-		snprintf(what, sizeof(what), "run %d: exit code (L2 CR0.WP=%d)", i, l2wp);
-		key_eq(what, rd(&vm, 4 * i), l2wp && wp_probe ? 0x4e : 0x81);
-		snprintf(what, sizeof(what), "run %d: L2's read", i);
-		key_eq(what, rd(&vm, 4 * i + 1), tag(2, 0));
-		snprintf(what, sizeof(what), "run %d: L1's read after the exit", i);
-		key_eq(what, rd(&vm, 4 * i + 2), tag(1, 0));
-		snprintf(what, sizeof(what), "run %d: L1's #PF (L1 CR0.WP=%d)", i, l1wp);
-		key_eq(what, rd(&vm, 4 * i + 3), l1wp);
-	}
-	if (r0 >= 0 && r1 >= 0)
-		info("runs=%d resets=%lld", runs, r1 - r0);
-	end();
-	vm_destroy(&vm);
+	nested_run(&vm, &s, runs, &r0, &r1);
+	nested_results(&vm, runs, "exit code", wp_probe ? 0x4e : 0x81, 0x81, r0, r1);
 }
 
 /* ---- nested (VMX) ---- */
@@ -978,7 +1007,6 @@ static void nested_vmx(int nept, int wp_probe)
 {
 	struct vm vm;
 	struct fstate s = paged(F_4L, 0, 1);
-	struct kvm_regs regs = { 0 };
 	int i, runs = 4;
 	uint64_t basic, pin, proc, proc2 = 0, exit_ctl, entry, ept = 0, pb;
 	uint64_t l2cr0 = 0x80040033;	/* PE MP ET NE AM PG, WP=0 */
@@ -987,8 +1015,7 @@ static void nested_vmx(int nept, int wp_probe)
 	begin("nested-vmx.%s%s", nept ? "ept" : "shadow", wp_probe ? "" : "-nowp");
 	fresh(&vm);
 	if (!cpuid_bit(&vm, 1, 2, 5)) {
-		unsupported("no VMX in the guest CPUID (SVM, or kvm_intel nested=0)");
-		vm_destroy(&vm);
+		skip_case(&vm, "no VMX in the guest CPUID (SVM, or kvm_intel nested=0)");
 		return;
 	}
 	if (!get_msr(&vm, 0x480, &basic) || !get_msr(&vm, 0x481, &pin) ||
@@ -1001,8 +1028,7 @@ static void nested_vmx(int nept, int wp_probe)
 	/* EPT, 4-level walks, write-back tables, 2 MiB pages */
 	if (nept && (!(pb >> 31) || !(proc2 >> 32 & 2) ||
 		     (ept & (1U << 6 | 1U << 14 | 1U << 16)) != (1U << 6 | 1U << 14 | 1U << 16))) {
-		unsupported("no nested EPT with 4-level walks, WB and 2 MiB pages (ept=0)");
-		vm_destroy(&vm);
+		skip_case(&vm, "no nested EPT with 4-level walks, WB and 2 MiB pages (ept=0)");
 		return;
 	}
 	/* IA32_FEATURE_CONTROL: locked, VMXON outside SMX */
@@ -1085,42 +1111,11 @@ static void nested_vmx(int nept, int wp_probe)
 	field(&vm, 0x6824, 0);
 	field(&vm, 0x6826, 0);
 
-	host_set(&vm, &s);
-	mb_set32(&vm, MB_NFLAGS, 3);
-	mb_set32(&vm, MB_NRUNS, runs);
-	mb_set32(&vm, MB_NREADS, 0);
-	mb_set32(&vm, MB_FAULTS, 0);
-	mb_set32(&vm, NV_ERROR, 0);
-	mb_set32(&vm, MB_STATUS, STATUS_NONE);
-	mb_set64(&vm, MB_VA, FZ_WINDOW + FZ_RO_PAGE * 4096 - 4);
-	regs.rflags = 2;
-	regs.rsp = STACK_TOP;
-	regs.rip = NS_L1_CODE;
-	xioctl(vm.vcpu, KVM_SET_REGS, &regs, "KVM_SET_REGS");
-	r0 = resets();
-	run_guest(&vm);
-	r1 = resets();
+	nested_run(&vm, &s, runs, &r0, &r1);
 	/* step: 1 VMXON, 2 VMCLEAR, 3 VMPTRLD, 4 + i field i, 0x1000 + n run n */
 	check_eq("failed VMX instruction (step << 16 | VM-instruction error)",
 		 mb32(&vm, NV_ERROR), 0);
-	check_eq("runs", mb32(&vm, MB_NREADS), 4 * runs);
-	for (i = 0; i < runs && mb32(&vm, MB_NREADS) == 4U * runs; i++) {
-		int l1wp = i % 2, l2wp = !(i % 2);
-		char what[96];
-
-		snprintf(what, sizeof(what), "run %d: exit reason (L2 CR0.WP=%d)", i, l2wp);
-		key_eq(what, rd(&vm, 4 * i), l2wp && wp_probe ? 0 : 18);
-		snprintf(what, sizeof(what), "run %d: L2's read", i);
-		key_eq(what, rd(&vm, 4 * i + 1), tag(2, 0));
-		snprintf(what, sizeof(what), "run %d: L1's read after the exit", i);
-		key_eq(what, rd(&vm, 4 * i + 2), tag(1, 0));
-		snprintf(what, sizeof(what), "run %d: L1's #PF (L1 CR0.WP=%d)", i, l1wp);
-		key_eq(what, rd(&vm, 4 * i + 3), l1wp);
-	}
-	if (r0 >= 0 && r1 >= 0)
-		info("runs=%d resets=%lld", runs, r1 - r0);
-	end();
-	vm_destroy(&vm);
+	nested_results(&vm, runs, "exit reason", wp_probe ? 0 : 18, 18, r0, r1);
 }
 
 static void usage(void)

@@ -21,7 +21,8 @@
 #   - the system's kernel booted with its installed modules, under QEMU
 #     (AMD) and Bochs (Intel): ours load, the tool's status says so, its
 #     bench counts CR0 exits and no unloads; on Intel also the guest test,
-#     the short benchmark and the correctness tests, stock vs installed
+#     the short benchmark, the correctness tests and the fuzzer (3,400
+#     steps per configuration, fixed seed), stock vs installed
 #     (KMF_DEB_BOOT=0 leaves the boots out, KMF_DEB_BOOT=amd the Bochs one);
 #   - Debian 12: a bookworm-backports kernel (6.12, series included
 #     upstream) is skipped, exit 0.
@@ -193,8 +194,8 @@ activate_cases() {
 # once per vendor: QEMU TCG (AMD SVM+NPT) and Bochs (Intel VMX+EPT).  In
 # each, tests/guest/debtool.sh loads ours and runs status, --json status and
 # a short bench.  The Bochs boot also runs the guest test, the short
-# benchmark and the correctness tests (nested VMX among them) on the stock
-# modules and on the installed ones (it is the Intel run of make check:
+# benchmark, the correctness tests (nested VMX among them) and 3,400 fuzzer
+# steps per configuration on the stock modules and on the installed ones (it is the Intel run of make check:
 # tests/suite.sh runs AMD only there).
 boot_check() {
 	_bx=$(mktemp -d "${TMPDIR:-/tmp}/kmf-debboot.XXXXXX")
@@ -218,7 +219,8 @@ boot_check() {
 	boot_vendor amd debtool 300 ""
 	# the sizes of tests/suite.sh --quick for Bochs
 	[ "${KMF_DEB_BOOT:-1}" = amd ] ||
-		boot_vendor intel debtool,foundation,bench,correct 1500 "kmf.iters=20 kmf.titers=2 kmf.modes=64"
+		boot_vendor intel debtool,foundation,bench,correct,fuzz 1500 \
+			"kmf.iters=20 kmf.titers=2 kmf.modes=64 kmf.fuzzsteps=3400 kmf.seed=$(fixed_fuzz_seed "$base")"
 	rm -f "$_bi"
 }
 
@@ -273,6 +275,11 @@ boot_vendor() {
 		expect "$t/$_v/bench/completed" "tests/guest/bench.sh did not finish (log: $clog)" \
 			grep -q '^KMF: test bench exit status' "$clog"
 		eval_bench "$t/boot/bench" "$_v" ;;
+	esac
+	case ,$2, in *,fuzz,*)
+		expect "$t/$_v/fuzz/completed" "tests/guest/fuzz.sh did not finish (log: $clog)" \
+			grep -q '^KMF: test fuzz exit status' "$clog"
+		eval_fuzz "$t/boot/fuzz" "$_v" ;;
 	esac
 	case ,$2, in *,correct,*)
 		expect "$t/$_v/correct/completed" "tests/guest/correct.sh did not finish (log: $clog)" \

@@ -23,7 +23,8 @@
 #   vmx_set_cr0 calls it on a CR0.PG change only with EPT, so SMEP stays
 #   in the hardware CR4 over KVM's user-accessible identity map (Intel,
 #   seed 14219841605049: stock and ours stop at the same step, 20, with
-#   CR0=0x33 and CR4.SMEP=1).
+#   CR0=0x33 and CR4.SMEP=1).  6.1's vmx_set_cr0 has the same condition, so
+#   on Intel this is left out on every base.
 set -u
 # shellcheck source=lib.sh
 . /tests/lib.sh
@@ -58,7 +59,7 @@ while read -r set tdp tm <&3; do
 		excl=2l,pae
 	fi
 	fopts="--formats $f $xopts"
-	if [ "$tdp" = 0 ] && [ "${kv#5.10.}" != "$kv" ]; then
+	if [ "$tdp" = 0 ] && { [ "$vendor" = intel ] || [ "${kv#5.10.}" != "$kv" ]; }; then
 		fopts="$fopts --no-unpaged-smep"
 		excl=unpaged-smep
 	fi

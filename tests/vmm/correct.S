@@ -49,6 +49,16 @@ smm_handler_end:
 	inc	%r13d
 	.endm
 
+	/* MB_NFLAGS bit 0: L1 toggles its own CR0.WP before each run */
+	.macro	l1_wp_toggle
+	testl	$1, MB_NFLAGS(%rbx)
+	jz	77f
+	mov	%cr0, %rax
+	xor	$0x10000, %rax			/* CR0.WP */
+	mov	%rax, %cr0
+77:
+	.endm
+
 	.macro	nested_done
 	shl	$2, %r13d
 	mov	%r13d, MB_NREADS(%rbx)
@@ -81,12 +91,8 @@ nested_l1:
 	lea	MB_READS(%rbx), %r14
 1:	cmp	MB_NRUNS(%rbx), %r13d
 	jae	9f
-	testl	$1, MB_NFLAGS(%rbx)
-	jz	2f
-	mov	%cr0, %rax
-	xor	$0x10000, %rax			/* CR0.WP */
-	mov	%rax, %cr0
-2:	testl	$2, MB_NFLAGS(%rbx)
+	l1_wp_toggle
+	testl	$2, MB_NFLAGS(%rbx)
 	jz	3f
 	xorq	$0x10000, NS_VMCB + VMCB_CR0
 3:	movq	$NS_L2_CODE, NS_VMCB + VMCB_RIP
@@ -173,12 +179,8 @@ nvmx_l1:
 	mov	$0x1000, %r15d			/* then: 0x1000 + run */
 3:	cmp	MB_NRUNS(%rbx), %r13d
 	jae	9f
-	testl	$1, MB_NFLAGS(%rbx)
-	jz	4f
-	mov	%cr0, %rax
-	xor	$0x10000, %rax			/* CR0.WP */
-	mov	%rax, %cr0
-4:	mov	$0x6c00, %edx			/* HOST_CR0 */
+	l1_wp_toggle
+	mov	$0x6c00, %edx			/* HOST_CR0 */
 	mov	%cr0, %rax
 	vmwrite	%rax, %rdx
 	jbe	8f

@@ -600,19 +600,42 @@ static void efer_sregs(void)
 	vm_destroy(&vm);
 }
 
-static void set_efer_msr(struct vm *vm, uint64_t v)
+/* one MSR of the vCPU, as the host reads or writes it: ioctl's result */
+static int msr_ioctl(struct vm *vm, unsigned long req, uint32_t idx, uint64_t *v)
 {
 	struct {
 		struct kvm_msrs h;
 		struct kvm_msr_entry e;
 	} m;
+	int r;
 
 	memset(&m, 0, sizeof(m));
 	m.h.nmsrs = 1;
-	m.e.index = 0xc0000080;
-	m.e.data = v;
-	if (ioctl(vm->vcpu, KVM_SET_MSRS, &m) != 1)
-		die(2, "KVM_SET_MSRS EFER=%#" PRIx64 ": %s", v, strerror(errno));
+	m.e.index = idx;
+	m.e.data = *v;
+	r = ioctl(vm->vcpu, req, &m);
+	*v = m.e.data;
+	return r;
+}
+
+/* the vCPU's MSR (e.g. KVM's nested VMX capabilities, as L1 reads them) */
+static int get_msr(struct vm *vm, uint32_t idx, uint64_t *v)
+{
+	*v = 0;
+	return msr_ioctl(vm, KVM_GET_MSRS, idx, v) == 1;
+}
+
+static void set_msr(struct vm *vm, uint32_t idx, uint64_t v)
+{
+	uint64_t w = v;
+
+	if (msr_ioctl(vm, KVM_SET_MSRS, idx, &w) != 1)
+		die(2, "KVM_SET_MSRS %#x=%#" PRIx64 ": %s", idx, v, strerror(errno));
+}
+
+static void set_efer_msr(struct vm *vm, uint64_t v)
+{
+	set_msr(vm, 0xc0000080, v);
 }
 
 /*
@@ -939,38 +962,6 @@ static void nested(int nnpt, int wp_probe)
 }
 
 /* ---- nested (VMX) ---- */
-
-/* the vCPU's MSR, as L1 reads it (KVM's nested VMX capabilities) */
-static int get_msr(struct vm *vm, uint32_t idx, uint64_t *v)
-{
-	struct {
-		struct kvm_msrs h;
-		struct kvm_msr_entry e;
-	} m;
-
-	memset(&m, 0, sizeof(m));
-	m.h.nmsrs = 1;
-	m.e.index = idx;
-	if (ioctl(vm->vcpu, KVM_GET_MSRS, &m) != 1)
-		return 0;
-	*v = m.e.data;
-	return 1;
-}
-
-static void set_msr(struct vm *vm, uint32_t idx, uint64_t v)
-{
-	struct {
-		struct kvm_msrs h;
-		struct kvm_msr_entry e;
-	} m;
-
-	memset(&m, 0, sizeof(m));
-	m.h.nmsrs = 1;
-	m.e.index = idx;
-	m.e.data = v;
-	if (ioctl(vm->vcpu, KVM_SET_MSRS, &m) != 1)
-		die(2, "KVM_SET_MSRS %#x=%#" PRIx64 ": %s", idx, v, strerror(errno));
-}
 
 /* a VMX control: what we want, plus what must be 1, minus what may not */
 static uint32_t vmx_ctl(uint64_t cap, uint32_t want)
